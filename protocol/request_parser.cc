@@ -1,0 +1,197 @@
+#include "protocol/request_parser.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace tierkv::protocol {
+namespace {
+
+// Strict decimal parse of a whole field, as Redis's string2ll: optional '-',
+// digits, no spaces or '+'.
+bool parse_length(std::string_view text, std::int64_t& value) {
+    if (text.empty()) return false;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && text[0] != '+';
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; }
+
+}  // namespace
+
+bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
+    out.clear();
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    while (true) {
+        while (i < n && is_space(line[i])) ++i;
+        if (i == n) return true;
+        std::string current;
+        bool in_double = false;
+        bool in_single = false;
+        bool done = false;
+        while (!done) {
+            if (in_double) {
+                if (i == n) return false;
+                char c = line[i];
+                if (c == '\\' && i + 3 < n && line[i + 1] == 'x' && hex_digit(line[i + 2]) >= 0 &&
+                    hex_digit(line[i + 3]) >= 0) {
+                    current.push_back(static_cast<char>(hex_digit(line[i + 2]) * 16 + hex_digit(line[i + 3])));
+                    i += 3;
+                } else if (c == '\\' && i + 1 < n) {
+                    ++i;
+                    switch (line[i]) {
+                        case 'n': current.push_back('\n'); break;
+                        case 'r': current.push_back('\r'); break;
+                        case 't': current.push_back('\t'); break;
+                        case 'b': current.push_back('\b'); break;
+                        case 'a': current.push_back('\a'); break;
+                        default: current.push_back(line[i]); break;
+                    }
+                } else if (c == '"') {
+                    // A closing quote must be followed by a space or the end.
+                    if (i + 1 < n && !is_space(line[i + 1])) return false;
+                    done = true;
+                } else {
+                    current.push_back(c);
+                }
+            } else if (in_single) {
+                if (i == n) return false;
+                char c = line[i];
+                if (c == '\\' && i + 1 < n && line[i + 1] == '\'') {
+                    ++i;
+                    current.push_back('\'');
+                } else if (c == '\'') {
+                    if (i + 1 < n && !is_space(line[i + 1])) return false;
+                    done = true;
+                } else {
+                    current.push_back(c);
+                }
+            } else {
+                if (i == n) break;
+                char c = line[i];
+                if (is_space(c)) {
+                    done = true;
+                } else if (c == '"') {
+                    in_double = true;
+                } else if (c == '\'') {
+                    in_single = true;
+                } else {
+                    current.push_back(c);
+                }
+            }
+            if (i < n) ++i;
+        }
+        out.push_back(std::move(current));
+    }
+}
+
+void RequestParser::reset_state() {
+    pos_ = 0;
+    expected_args_ = -1;
+    bulk_len_ = -1;
+    spans_.clear();
+}
+
+ParseResult RequestParser::fail(std::string message) {
+    error_ = std::move(message);
+    reset_state();
+    return ParseResult::kError;
+}
+
+void RequestParser::finish(std::string_view input, std::size_t size) {
+    args_.clear();
+    args_.reserve(spans_.size());
+    for (const Span& s : spans_) args_.push_back(input.substr(s.offset, s.length));
+    command_size_ = size;
+    reset_state();
+}
+
+ParseResult RequestParser::parse(std::string_view input) {
+    if (input.empty()) {
+        bytes_wanted_ = 1;
+        return ParseResult::kNeedMore;
+    }
+    return input[0] == '*' ? parse_multibulk(input) : parse_inline(input);
+}
+
+ParseResult RequestParser::parse_multibulk(std::string_view input) {
+    if (expected_args_ < 0) {
+        std::size_t cr = input.find('\r');
+        if (cr == std::string_view::npos || cr + 1 >= input.size()) {
+            if (input.size() > limits_.max_inline_len) return fail("Protocol error: too big mbulk count string");
+            bytes_wanted_ = input.size() + 1;
+            return ParseResult::kNeedMore;
+        }
+        std::int64_t count = 0;
+        if (!parse_length(input.substr(1, cr - 1), count) ||
+            count > static_cast<std::int64_t>(limits_.max_multibulk_len)) {
+            return fail("Protocol error: invalid multibulk length");
+        }
+        pos_ = cr + 2;
+        if (count <= 0) {
+            finish(input, pos_);
+            return ParseResult::kCommand;  // empty: args() is empty
+        }
+        expected_args_ = count;
+        spans_.reserve(static_cast<std::size_t>(std::min<std::int64_t>(count, 1024)));
+    }
+    while (static_cast<std::int64_t>(spans_.size()) < expected_args_) {
+        if (bulk_len_ < 0) {
+            if (pos_ >= input.size()) {
+                bytes_wanted_ = pos_ + 1;
+                return ParseResult::kNeedMore;
+            }
+            std::size_t cr = input.find('\r', pos_);
+            if (cr == std::string_view::npos || cr + 1 >= input.size()) {
+                if (input.size() - pos_ > limits_.max_inline_len) return fail("Protocol error: too big bulk count string");
+                bytes_wanted_ = input.size() + 1;
+                return ParseResult::kNeedMore;
+            }
+            if (input[pos_] != '$') {
+                return fail(std::string("Protocol error: expected '$', got '") + input[pos_] + "'");
+            }
+            std::int64_t len = 0;
+            if (!parse_length(input.substr(pos_ + 1, cr - pos_ - 1), len) || len < 0 ||
+                static_cast<std::uint64_t>(len) > limits_.max_bulk_len) {
+                return fail("Protocol error: invalid bulk length");
+            }
+            bulk_len_ = len;
+            pos_ = cr + 2;
+        }
+        const std::size_t need = pos_ + static_cast<std::size_t>(bulk_len_) + 2;
+        if (input.size() < need) {
+            bytes_wanted_ = need;
+            return ParseResult::kNeedMore;
+        }
+        spans_.push_back({pos_, static_cast<std::size_t>(bulk_len_)});
+        pos_ = need;
+        bulk_len_ = -1;
+    }
+    finish(input, pos_);
+    return ParseResult::kCommand;
+}
+
+ParseResult RequestParser::parse_inline(std::string_view input) {
+    std::size_t nl = input.find('\n');
+    if (nl == std::string_view::npos) {
+        if (input.size() > limits_.max_inline_len) return fail("Protocol error: too big inline request");
+        bytes_wanted_ = input.size() + 1;
+        return ParseResult::kNeedMore;
+    }
+    std::string_view line = input.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!split_inline_args(line, inline_args_)) return fail("Protocol error: unbalanced quotes in request");
+    args_.assign(inline_args_.begin(), inline_args_.end());
+    command_size_ = nl + 1;
+    reset_state();
+    return ParseResult::kCommand;
+}
+
+}  // namespace tierkv::protocol
