@@ -1,0 +1,64 @@
+#include "server/arguments.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace tierkv::server {
+
+std::optional<std::int64_t> parse_int64(std::string_view text) {
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    if (text.size() > 1 && text[0] == '0') return std::nullopt;
+    if (text.size() > 1 && text[0] == '-' && text[1] == '0') return std::nullopt;  // "-0", "-01"
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+namespace {
+
+// strtod/strtold accept leading spaces, which Redis rejects.
+bool plausible_number_text(std::string_view text) {
+    return !text.empty() && text.size() < 5120 && !std::isspace(static_cast<unsigned char>(text[0]));
+}
+
+}  // namespace
+
+std::optional<double> parse_double(std::string_view text) {
+    if (!plausible_number_text(text)) return std::nullopt;
+    std::string copy(text);
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || std::isnan(v)) return std::nullopt;
+    if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+    return v;
+}
+
+std::optional<long double> parse_long_double(std::string_view text) {
+    if (!plausible_number_text(text)) return std::nullopt;
+    std::string copy(text);
+    char* end = nullptr;
+    errno = 0;
+    long double v = std::strtold(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || std::isnan(v) || errno == ERANGE) return std::nullopt;
+    return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string arity_error(std::string_view full_name) {
+    return "ERR wrong number of arguments for '" + std::string(full_name) + "' command";
+}
+
+}  // namespace tierkv::server

@@ -1,0 +1,33 @@
+// Parsing of command arguments and the error texts Redis replies with, so
+// every family words its errors the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tierkv::server {
+
+inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kErrWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kErrDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
+
+// Strict signed 64-bit decimal, as Redis's string2ll: no spaces, no '+',
+// no leading zeros except "0" itself.
+std::optional<std::int64_t> parse_int64(std::string_view text);
+// A finite or infinite double, as Redis's string2d (no NaN, no spaces).
+std::optional<double> parse_double(std::string_view text);
+// A long double as INCRBYFLOAT reads it.
+std::optional<long double> parse_long_double(std::string_view text);
+
+bool iequals(std::string_view a, std::string_view b);
+
+// "ERR wrong number of arguments for 'get' command"
+std::string arity_error(std::string_view full_name);
+
+}  // namespace tierkv::server

@@ -1,0 +1,55 @@
+// What the server knows about one connected client. The connection's own
+// thread changes most of it; other threads read it for CLIENT LIST / INFO
+// and ask it to close (CLIENT KILL, shutdown), hence atomics and a mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+namespace tierkv::server {
+
+struct ClientSession {
+    std::uint64_t id = 0;
+    std::string addr;   // "ip:port" of the peer
+    std::string laddr;  // "ip:port" of our end
+    int fd = -1;
+    std::int64_t created_ms = 0;
+
+    std::atomic<std::int64_t> last_active_ms{0};
+    std::atomic<int> db{0};
+    std::atomic<int> resp{2};
+    std::atomic<bool> authenticated{false};
+    std::atomic<std::size_t> query_buffer_bytes{0};
+    std::atomic<std::size_t> output_buffer_bytes{0};
+
+    // Set by handlers, acted on by the connection after the reply is queued.
+    bool close_after_reply = false;
+
+    // Set once by the connection: closes it from any thread.
+    std::function<void()> close;
+
+    struct Names {
+        std::string name;
+        std::string lib_name;
+        std::string lib_ver;
+        std::string last_command;  // "get", "client|list", ...
+    };
+    Names names() const {
+        std::lock_guard guard(mutex_);
+        return names_;
+    }
+    template <class F>
+    void update_names(F&& change) {
+        std::lock_guard guard(mutex_);
+        change(names_);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    Names names_;
+};
+
+}  // namespace tierkv::server

@@ -1,0 +1,79 @@
+// What a command is (its table entry) and what its handler gets to work with.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "storage/keyspace.h"
+
+namespace tierkv::server {
+
+class Server;
+struct ClientSession;
+
+// Command flags, Redis's names where Redis has one (COMMAND INFO shows them).
+enum CommandFlag : std::uint32_t {
+    kWrite = 1u << 0,
+    kReadOnly = 1u << 1,
+    kFast = 1u << 2,
+    kAdmin = 1u << 3,
+    kNoAuth = 1u << 4,      // allowed before AUTH
+    kLoading = 1u << 5,     // allowed while loading
+    kStale = 1u << 6,
+    kDenyOom = 1u << 7,     // refused when over maxmemory
+    kNoScript = 1u << 8,
+    kSkipSlowlog = 1u << 9,
+    kAllowBusy = 1u << 10,
+};
+
+// Key positions as Redis's legacy (first, last, step) triple; last < 0
+// counts from the end. first == 0: the command names no keys.
+struct KeyPositions {
+    int first = 0;
+    int last = 0;
+    int step = 0;
+};
+
+struct CommandContext;
+using CommandHandler = void (*)(CommandContext&);
+
+struct CommandSpec {
+    std::string name;         // lower case; subcommands as "parent|sub"
+    int arity = 0;            // Redis convention: -N means "at least N"
+    std::uint32_t flags = 0;
+    KeyPositions keys;
+    CommandHandler handler = nullptr;
+    // For COMMAND DOCS and redis-cli hints.
+    std::string_view group;   // "string", "generic", "connection", "server", ...
+    std::string_view summary;
+    std::string_view since;
+    std::string_view complexity;
+    std::string_view syntax;  // argument syntax after the name, e.g. "key value [NX|XX]"
+    std::vector<CommandSpec> subcommands;
+
+    bool has_flag(CommandFlag f) const { return (flags & f) != 0; }
+    // The keys this command names in `args` (args[0] is the command name).
+    std::vector<std::string_view> key_args(std::span<const std::string_view> args) const;
+};
+
+// Everything a handler may touch while it runs. The shards of the keys the
+// table says the command names are already locked (see `locks`).
+struct CommandContext {
+    std::span<const std::string_view> args;  // args[0] is the command name
+    const CommandSpec& spec;
+    protocol::ReplyBuilder& reply;
+    ClientSession& client;
+    Server& server;
+    storage::KeyLock& locks;
+    std::int64_t now_ms;
+
+    std::size_t argc() const { return args.size(); }
+    storage::DbView db() const;  // the client's selected database
+    storage::DbView db(std::size_t index) const { return locks.db(index); }
+};
+
+}  // namespace tierkv::server

@@ -1,0 +1,59 @@
+#include "server/command_table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace tierkv::server {
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+CommandTable CommandTable::build() {
+    CommandTable table;
+    register_connection_commands(table);
+    register_server_commands(table);
+    register_key_commands(table);
+    register_string_commands(table);
+    return table;
+}
+
+void CommandTable::add(CommandSpec spec) {
+    if (index_.contains(spec.name)) throw std::logic_error("command registered twice: " + spec.name);
+    index_.emplace(spec.name, commands_.size());
+    commands_.push_back(std::move(spec));
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+    char buf[32];
+    if (name.size() > sizeof(buf)) return nullptr;  // no command name is that long
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    }
+    auto it = index_.find(std::string(buf, name.size()));
+    return it == index_.end() ? nullptr : &commands_[it->second];
+}
+
+const CommandSpec* CommandTable::find_subcommand(const CommandSpec& parent, std::string_view sub) const {
+    const std::string full = parent.name + "|" + to_lower(sub);
+    for (const CommandSpec& s : parent.subcommands) {
+        if (s.name == full) return &s;
+    }
+    return nullptr;
+}
+
+std::vector<std::string_view> CommandSpec::key_args(std::span<const std::string_view> args) const {
+    std::vector<std::string_view> keys;
+    if (this->keys.first <= 0) return keys;
+    const int argc = static_cast<int>(args.size());
+    int last = this->keys.last >= 0 ? this->keys.last : argc + this->keys.last;
+    last = std::min(last, argc - 1);
+    const int step = std::max(this->keys.step, 1);
+    for (int i = this->keys.first; i <= last; i += step) keys.push_back(args[static_cast<std::size_t>(i)]);
+    return keys;
+}
+
+}  // namespace tierkv::server

@@ -1,0 +1,43 @@
+// The one table of every command, built from the families in
+// server/commands/ (see command_table.cc for the list).
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/command.h"
+
+namespace tierkv::server {
+
+class CommandTable {
+public:
+    // The table with every family registered.
+    static CommandTable build();
+
+    void add(CommandSpec spec);
+
+    // Case-insensitive lookup of a top-level command; nullptr if unknown.
+    const CommandSpec* find(std::string_view name) const;
+    // Like find(), for "parent|sub" or (parent, sub) pairs.
+    const CommandSpec* find_subcommand(const CommandSpec& parent, std::string_view sub) const;
+
+    const std::vector<CommandSpec>& commands() const { return commands_; }
+    std::size_t size() const { return commands_.size(); }
+
+private:
+    std::vector<CommandSpec> commands_;
+    std::unordered_map<std::string, std::size_t> index_;
+};
+
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// One registration function per family, each in server/commands/<family>.cc.
+void register_connection_commands(CommandTable& table);
+void register_server_commands(CommandTable& table);
+void register_key_commands(CommandTable& table);
+void register_string_commands(CommandTable& table);
+
+}  // namespace tierkv::server

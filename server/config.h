@@ -1,0 +1,60 @@
+// Server settings. Every setting is described once, in the parameter table
+// (config_params.cc), which drives the TOML file, the command-line flags,
+// CONFIG GET/SET and the check that config.example.toml documents them all.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tierkv::server {
+
+struct Config {
+    std::string bind = "127.0.0.1";
+    int port = 6379;
+    int threads = 0;  // 0 = one per core
+    int shards = 0;   // 0 = chosen from threads
+    int databases = 16;
+    int maxclients = 10000;
+    std::string requirepass;
+    std::string log_level = "info";
+    std::string log_file;  // empty = stderr
+    std::int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
+    std::int64_t client_query_buffer_limit = 1024ll * 1024 * 1024;
+    int timeout = 0;  // idle seconds before a client is closed; 0 = never
+    int hz = 10;      // background task frequency (active expiry)
+    std::int64_t maxmemory = 0;
+    std::string maxmemory_policy = "noeviction";
+    int tcp_keepalive = 300;
+    std::int64_t slowlog_log_slower_than = 10000;
+    int slowlog_max_len = 128;
+};
+
+// One configuration parameter.
+struct ConfigParam {
+    std::string_view name;         // as in TOML, flags (--name) and CONFIG GET
+    std::string_view description;  // one line, for --help and config.example.toml
+    bool runtime_settable;         // CONFIG SET may change it
+    std::function<std::string(const Config&)> get;
+    // Parses and stores `value`; returns an error message when it is invalid.
+    std::function<std::optional<std::string>(Config&, std::string_view value)> set;
+};
+
+const std::vector<ConfigParam>& config_params();
+const ConfigParam* find_config_param(std::string_view name);
+
+// Parses "100", "100kb", "64mb", "1gb" (case-insensitive, k/m/g = 1000-based
+// and kb/mb/gb = 1024-based, as Redis).
+std::optional<std::int64_t> parse_memory_size(std::string_view text);
+
+struct ConfigError {
+    std::string message;
+};
+
+// Reads `path` (TOML) into `config`. Unknown keys and bad values are errors.
+std::optional<ConfigError> load_config_file(const std::string& path, Config& config);
+
+}  // namespace tierkv::server

@@ -1,0 +1,162 @@
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <climits>
+
+#include "server/config.h"
+
+namespace tierkv::server {
+namespace {
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+    std::int64_t v = 0;
+    if (text.empty()) return std::nullopt;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+// A parameter holding an int within [lo, hi].
+ConfigParam int_param(std::string_view name, std::string_view description, bool runtime, int Config::*field,
+                      int lo, int hi) {
+    return ConfigParam{
+        name, description, runtime, [field](const Config& c) { return std::to_string(c.*field); },
+        [field, lo, hi, name](Config& c, std::string_view value) -> std::optional<std::string> {
+            auto v = parse_int(value);
+            if (!v || *v < lo || *v > hi) {
+                return "argument couldn't be parsed into an integer or is out of range for '" + std::string(name) +
+                       "'";
+            }
+            c.*field = static_cast<int>(*v);
+            return std::nullopt;
+        }};
+}
+
+// A parameter holding a byte count, accepting Redis's memory units.
+ConfigParam memory_param(std::string_view name, std::string_view description, bool runtime,
+                         std::int64_t Config::*field, std::int64_t lo) {
+    return ConfigParam{name, description, runtime, [field](const Config& c) { return std::to_string(c.*field); },
+                       [field, lo](Config& c, std::string_view value) -> std::optional<std::string> {
+                           auto v = parse_memory_size(value);
+                           if (!v || *v < lo) return "argument must be a memory value";
+                           c.*field = *v;
+                           return std::nullopt;
+                       }};
+}
+
+ConfigParam string_param(std::string_view name, std::string_view description, bool runtime,
+                         std::string Config::*field, std::vector<std::string_view> allowed = {}) {
+    return ConfigParam{name, description, runtime, [field](const Config& c) { return c.*field; },
+                       [field, allowed](Config& c, std::string_view value) -> std::optional<std::string> {
+                           if (!allowed.empty()) {
+                               std::string lower(value);
+                               for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                               if (std::find(allowed.begin(), allowed.end(), lower) == allowed.end()) {
+                                   return "argument(s) must be one of the following: " + [&] {
+                                       std::string list;
+                                       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+                                       return list;
+                                   }();
+                               }
+                               c.*field = lower;
+                               return std::nullopt;
+                           }
+                           c.*field = std::string(value);
+                           return std::nullopt;
+                       }};
+}
+
+// Read-only values that clients and tools ask for (redis-benchmark reads
+// "save" and "appendonly") but that tierkv has no use for.
+ConfigParam fixed_param(std::string_view name, std::string_view description, std::string value) {
+    return ConfigParam{name, description, false, [value](const Config&) { return value; },
+                       [value](Config&, std::string_view v) -> std::optional<std::string> {
+                           if (v == value) return std::nullopt;
+                           return "tierkv supports only '" + value + "'";
+                       }};
+}
+
+std::vector<ConfigParam> make_params() {
+    std::vector<ConfigParam> p;
+    p.push_back(string_param("bind", "Address to listen on.", false, &Config::bind));
+    p.push_back(int_param("port", "TCP port to listen on.", false, &Config::port, 0, 65535));
+    p.push_back(int_param("threads", "Event loop threads; 0 = one per core.", false, &Config::threads, 0, 1024));
+    p.push_back(int_param("shards", "Keyspace shards (rounded up to a power of two); 0 = 16 per thread.", false,
+                          &Config::shards, 0, 65536));
+    p.push_back(int_param("databases", "Number of logical databases (SELECT).", false, &Config::databases, 1,
+                          INT_MAX));
+    p.push_back(int_param("maxclients", "Maximum simultaneous client connections.", true, &Config::maxclients, 1,
+                          INT_MAX));
+    p.push_back(string_param("requirepass", "Password clients must give with AUTH; empty = none.", true,
+                             &Config::requirepass));
+    p.push_back(string_param("log-level", "Log level: trace, debug, info, warn, error, critical, off.", true,
+                             &Config::log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    p.push_back(string_param("log-file", "Log file; empty = standard error.", false, &Config::log_file));
+    p.push_back(memory_param("proto-max-bulk-len", "Largest bulk string a client may send.", true,
+                             &Config::proto_max_bulk_len, 1024 * 1024));
+    p.push_back(memory_param("client-query-buffer-limit", "Largest unprocessed input a client may have.", true,
+                             &Config::client_query_buffer_limit, 1024 * 1024));
+    p.push_back(int_param("timeout", "Close clients idle this many seconds; 0 = never.", true, &Config::timeout, 0,
+                          INT_MAX));
+    p.push_back(int_param("hz", "Background task runs per second (active expiry).", true, &Config::hz, 1, 500));
+    p.push_back(memory_param("maxmemory", "Memory limit for data; 0 = none.", true, &Config::maxmemory, 0));
+    p.push_back(string_param("maxmemory-policy", "What to do at the memory limit.", true, &Config::maxmemory_policy,
+                             {"noeviction"}));
+    p.push_back(int_param("tcp-keepalive", "TCP keepalive interval in seconds; 0 = off.", true,
+                          &Config::tcp_keepalive, 0, INT_MAX));
+    p.push_back(ConfigParam{
+        "slowlog-log-slower-than", "Log commands slower than this many microseconds; -1 = never.", true,
+        [](const Config& c) { return std::to_string(c.slowlog_log_slower_than); },
+        [](Config& c, std::string_view v) -> std::optional<std::string> {
+            auto n = parse_int(v);
+            if (!n || *n < -1) return "argument couldn't be parsed into an integer";
+            c.slowlog_log_slower_than = *n;
+            return std::nullopt;
+        }});
+    p.push_back(int_param("slowlog-max-len", "Entries kept in the slow log.", true, &Config::slowlog_max_len, 0,
+                          INT_MAX));
+    p.push_back(fixed_param("save", "Snapshots: tierkv writes none (read-only, for clients that ask).", ""));
+    p.push_back(fixed_param("appendonly", "Append-only file: tierkv writes none (read-only).", "no"));
+    return p;
+}
+
+}  // namespace
+
+const std::vector<ConfigParam>& config_params() {
+    static const std::vector<ConfigParam> params = make_params();
+    return params;
+}
+
+const ConfigParam* find_config_param(std::string_view name) {
+    for (const ConfigParam& p : config_params()) {
+        if (p.name.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i) {
+            same = std::tolower(static_cast<unsigned char>(name[i])) == p.name[i];
+        }
+        if (same) return &p;
+    }
+    return nullptr;
+}
+
+std::optional<std::int64_t> parse_memory_size(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::int64_t multiplier = 1;
+    auto strip = [&](std::string_view suffix, std::int64_t mul) {
+        if (lower.size() > suffix.size() && lower.ends_with(suffix)) {
+            lower.resize(lower.size() - suffix.size());
+            multiplier = mul;
+            return true;
+        }
+        return false;
+    };
+    strip("gb", 1024ll * 1024 * 1024) || strip("mb", 1024ll * 1024) || strip("kb", 1024) ||
+        strip("g", 1000ll * 1000 * 1000) || strip("m", 1000ll * 1000) || strip("k", 1000) || strip("b", 1);
+    auto v = parse_int(lower);
+    if (!v || *v < 0) return std::nullopt;
+    if (*v > INT64_MAX / multiplier) return std::nullopt;
+    return *v * multiplier;
+}
+
+}  // namespace tierkv::server

@@ -1,0 +1,136 @@
+#include "server/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/dispatcher.h"
+#include "server/server.h"
+#include "storage/clock.h"
+
+namespace tierkv::server {
+namespace {
+
+constexpr std::size_t kInitialInput = 16 * 1024;
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Buffers grown past this by a large request or reply are given back once idle.
+constexpr std::size_t kKeepBuffer = 64 * 1024;
+
+}  // namespace
+
+void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session) {
+    auto conn = std::make_shared<Connection>(server, std::move(socket), std::move(session));
+    auto executor = conn->socket_.get_executor();
+    std::weak_ptr<Connection> weak = conn;
+    conn->session_->close = [weak, executor] {
+        asio::post(executor, [weak] {
+            if (auto self = weak.lock()) self->close_soon();
+        });
+    };
+    asio::co_spawn(executor, [conn]() { return conn->run(); }, asio::detached);
+}
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session)
+    : server_(server),
+      socket_(std::move(socket)),
+      session_(std::move(session)),
+      input_(kInitialInput),
+      reply_(output_) {}
+
+Connection::~Connection() {
+    server_.clients().remove(session_->id);
+    spdlog::debug("client {} disconnected", session_->id);
+}
+
+void Connection::close_soon() {
+    closing_ = true;
+    // A reply being written is finished first; an idle read is cut short.
+    if (!writing_) {
+        asio::error_code ec;
+        socket_.cancel(ec);
+    }
+}
+
+void Connection::make_room_for_read() {
+    if (input_begin_ == input_end_) {
+        input_begin_ = input_end_ = 0;
+    } else if (input_begin_ > 0 && input_.size() - input_end_ < kReadChunk) {
+        std::copy(input_.begin() + static_cast<std::ptrdiff_t>(input_begin_),
+                  input_.begin() + static_cast<std::ptrdiff_t>(input_end_), input_.begin());
+        input_end_ -= input_begin_;
+        input_begin_ = 0;
+    }
+    // Grow to what the parser says the current command needs (a large
+    // bulk arrives into one allocation), or at least by a read chunk.
+    const std::size_t wanted = std::max(input_end_ + kReadChunk, input_begin_ + parser_.bytes_wanted());
+    if (input_.size() < wanted) input_.resize(std::max(wanted, input_.size() * 2));
+}
+
+void Connection::release_idle_buffers() {
+    if (input_begin_ == input_end_ && input_.size() > kKeepBuffer) {
+        input_ = std::vector<char>(kInitialInput);
+        input_begin_ = input_end_ = 0;
+    }
+    if (output_.capacity() > kKeepBuffer) output_ = std::string();
+}
+
+asio::awaitable<void> Connection::run() {
+    auto self = shared_from_this();
+    try {
+        while (!closing_) {
+            make_room_for_read();
+            const std::size_t n = co_await socket_.async_read_some(
+                asio::buffer(input_.data() + input_end_, input_.size() - input_end_), asio::use_awaitable);
+            input_end_ += n;
+            server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+            session_->last_active_ms = storage::unix_time_ms();
+
+            const bool keep_open = process_input();
+            if (!output_.empty()) {
+                writing_ = true;
+                co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
+                writing_ = false;
+                server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
+                output_.clear();
+            }
+            if (!keep_open) break;
+            release_idle_buffers();
+        }
+    } catch (const std::system_error& e) {
+        // The peer went away or the socket was closed by CLIENT KILL / shutdown.
+        spdlog::debug("client {}: {}", session_->id, e.what());
+    }
+    asio::error_code ec;
+    socket_.shutdown(asio::socket_base::shutdown_both, ec);
+    socket_.close(ec);
+}
+
+bool Connection::process_input() {
+    const auto& hot = server_.hot();
+    parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
+    while (input_begin_ < input_end_) {
+        const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
+        const auto result = parser_.parse(pending);
+        if (result == protocol::ParseResult::kNeedMore) {
+            if (pending.size() > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
+                spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
+                reply_.error("ERR Protocol error: query buffer limit exceeded");
+                return false;
+            }
+            session_->query_buffer_bytes = pending.size();
+            return true;
+        }
+        if (result == protocol::ParseResult::kError) {
+            spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
+            reply_.error("ERR " + parser_.error());
+            return false;
+        }
+        if (!parser_.args().empty()) {
+            execute_command(server_, *session_, reply_, parser_.args());
+        }
+        input_begin_ += parser_.command_size();
+        if (session_->close_after_reply) return false;
+    }
+    session_->query_buffer_bytes = 0;
+    return true;
+}
+
+}  // namespace tierkv::server

@@ -1,0 +1,102 @@
+#include "server/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "server/arguments.h"
+#include "server/command.h"
+#include "server/server.h"
+#include "storage/clock.h"
+
+namespace tierkv::server {
+namespace {
+
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' ", the
+// argument list cut at about 128 bytes exactly as Redis cuts it.
+std::string unknown_command_error(std::span<const std::string_view> args) {
+    std::string listed;
+    for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+        listed.push_back('\'');
+        listed.append(args[i].substr(0, 128 - listed.size() + 1));
+        listed.append("' ");
+    }
+    std::string msg = "ERR unknown command '";
+    msg.append(args[0].substr(0, 128));
+    msg.append("', with args beginning with: ");
+    msg.append(listed);
+    return msg;
+}
+
+bool arity_ok(const CommandSpec& spec, std::size_t argc) {
+    const auto n = static_cast<int>(argc);
+    return spec.arity >= 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+// Resolves "CLIENT LIST" to the client|list spec, replying the error itself
+// when the subcommand is missing or unknown.
+const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
+                           std::span<const std::string_view> args) {
+    const CommandSpec* spec = server.commands().find(args[0]);
+    if (!spec) {
+        reply.error(unknown_command_error(args));
+        return nullptr;
+    }
+    if (spec->subcommands.empty()) return spec;
+    if (args.size() < 2) {
+        reply.error(arity_error(spec->name));
+        return nullptr;
+    }
+    const CommandSpec* sub = server.commands().find_subcommand(*spec, args[1]);
+    if (!sub) {
+        reply.error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
+                    to_upper(spec->name) + " HELP.");
+        return nullptr;
+    }
+    return sub;
+}
+
+}  // namespace
+
+std::string to_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+storage::DbView CommandContext::db() const { return locks.db(static_cast<std::size_t>(client.db.load())); }
+
+void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
+                     std::span<const std::string_view> args) {
+    reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
+    server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t out_before = reply.buffer().size();
+
+    const CommandSpec* spec = resolve(server, reply, args);
+    if (spec && !arity_ok(*spec, args.size())) {
+        reply.error(arity_error(spec->name));
+        spec = nullptr;
+    }
+    if (spec && !client.authenticated.load(std::memory_order_relaxed) && !spec->has_flag(kNoAuth)) {
+        reply.error("NOAUTH Authentication required.");
+        spec = nullptr;
+    }
+    if (spec) {
+        client.update_names([&](ClientSession::Names& n) { n.last_command = spec->name; });
+        const std::int64_t now = storage::unix_time_ms();
+        const std::vector<std::string_view> keys = spec->key_args(args);
+        storage::KeyLock locks = server.keyspace().lock(keys, now);
+        CommandContext ctx{args, *spec, reply, client, server, locks, now};
+        try {
+            spec->handler(ctx);
+        } catch (const std::exception& e) {
+            // A handler bug must cost one reply, not the server.
+            spdlog::error("command '{}' failed: {}", spec->name, e.what());
+            reply.buffer().resize(out_before);
+            reply.error(std::string("ERR internal error: ") + e.what());
+        }
+    }
+    if (reply.buffer().size() > out_before && reply.buffer()[out_before] == '-') {
+        server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+}  // namespace tierkv::server

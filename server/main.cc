@@ -1,0 +1,66 @@
+// tierkv-server: reads the configuration (TOML file, then flags), sets up
+// logging and runs the server until SIGINT, SIGTERM or SHUTDOWN.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+
+#include "server/config.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace {
+
+constexpr int kExitBadConfig = 2;
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "tierkv-server: %s\n", message.c_str());
+    return kExitBadConfig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace tierkv::server;
+
+    CLI::App app{"tierkv-server: a Redis-compatible cache with a RocksDB tier"};
+    app.set_version_flag("--version,-v", std::string("tierkv-server ") + TIERKV_VERSION);
+    std::string config_path;
+    app.add_option("--config,-c", config_path, "TOML configuration file (see config.example.toml)")
+        ->check(CLI::ExistingFile);
+    // One flag per configuration parameter, same name; flags win over the file.
+    std::map<std::string, std::string> flag_values;
+    for (const ConfigParam& param : config_params()) {
+        const std::string name(param.name);
+        app.add_option("--" + name, flag_values[name], std::string(param.description));
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : kExitBadConfig;
+    }
+
+    Config config;
+    if (!config_path.empty()) {
+        if (auto err = load_config_file(config_path, config)) return fail(err->message);
+    }
+    for (const ConfigParam& param : config_params()) {
+        auto* option = app.get_option("--" + std::string(param.name));
+        if (option->count() == 0) continue;
+        if (auto err = param.set(config, flag_values[std::string(param.name)])) {
+            return fail("bad value for --" + std::string(param.name) + ": " + *err);
+        }
+    }
+    if (auto err = setup_logging(config.log_level, config.log_file)) return fail(*err);
+
+    Server server(config);
+    if (auto err = server.start()) {
+        spdlog::critical("{}", *err);
+        return fail(*err);
+    }
+    server.wait();
+    spdlog::info("tierkv stopped");
+    return 0;
+}

@@ -1,0 +1,232 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+
+#include "server/connection.h"
+#include "storage/clock.h"
+
+namespace tierkv::server {
+namespace {
+
+std::int64_t steady_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string random_hex(std::size_t length) {
+    std::random_device rd;
+    std::mt19937_64 rng(rd());
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(length, '0');
+    for (char& c : out) c = kDigits[rng() % 16];
+    return out;
+}
+
+std::size_t resolve_threads(const Config& config) {
+    if (config.threads > 0) return static_cast<std::size_t>(config.threads);
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::size_t resolve_shards(const Config& config) {
+    if (config.shards > 0) return static_cast<std::size_t>(config.shards);
+    // Many more shards than threads, so two threads rarely want the same lock.
+    return std::max<std::size_t>(64, resolve_threads(config) * 16);
+}
+
+}  // namespace
+
+void ServerStats::reset() {
+    commands_processed = 0;
+    connections_received = 0;
+    rejected_connections = 0;
+    net_input_bytes = 0;
+    net_output_bytes = 0;
+    error_replies = 0;
+    unexpected_error_replies = 0;
+}
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      keyspace_(resolve_shards(config_), static_cast<std::size_t>(config_.databases)),
+      commands_(CommandTable::build()),
+      run_id_(random_hex(40)),
+      start_time_ms_(storage::unix_time_ms()),
+      acceptor_(background_),
+      signals_(background_),
+      housekeeping_timer_(background_) {
+    apply_hot_settings(config_);
+}
+
+Server::~Server() {
+    request_shutdown();
+    wait();
+}
+
+void Server::apply_hot_settings(const Config& config) {
+    hot_.proto_max_bulk_len = config.proto_max_bulk_len;
+    hot_.client_query_buffer_limit = config.client_query_buffer_limit;
+    hot_.maxclients = config.maxclients;
+    hot_.requires_auth = !config.requirepass.empty();
+}
+
+Config Server::config() const {
+    std::lock_guard guard(config_mutex_);
+    return config_;
+}
+
+std::optional<std::string> Server::set_config(std::string_view name, std::string_view value) {
+    const ConfigParam* param = find_config_param(name);
+    if (!param) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+    std::lock_guard guard(config_mutex_);
+    if (!param->runtime_settable) {
+        return "CONFIG SET failed (possibly related to argument '" + std::string(name) +
+               "') - can't set immutable config";
+    }
+    Config updated = config_;
+    if (auto err = param->set(updated, value)) {
+        return "CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " + *err;
+    }
+    config_ = std::move(updated);
+    apply_hot_settings(config_);
+    if (param->name == "log-level") spdlog::set_level(spdlog::level::from_str(config_.log_level));
+    return std::nullopt;
+}
+
+bool Server::check_password(std::string_view password) const {
+    std::lock_guard guard(config_mutex_);
+    return !config_.requirepass.empty() && password == config_.requirepass;
+}
+
+std::optional<std::string> Server::start() {
+    const Config cfg = config();
+    asio::error_code ec;
+    const auto address = asio::ip::make_address(cfg.bind, ec);
+    if (ec) return "invalid bind address '" + cfg.bind + "': " + ec.message();
+    const asio::ip::tcp::endpoint endpoint(address, static_cast<std::uint16_t>(cfg.port));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        return "cannot listen on " + cfg.bind + ":" + std::to_string(cfg.port) + ": " + ec.message();
+    }
+    port_ = acceptor_.local_endpoint().port();
+
+    const std::size_t threads = resolve_threads(cfg);
+    for (std::size_t i = 0; i < threads; ++i) {
+        loops_.push_back(std::make_unique<asio::io_context>(1));
+        loop_guards_.push_back(asio::make_work_guard(*loops_.back()));
+    }
+    for (std::size_t i = 0; i < threads; ++i) {
+        loop_threads_.emplace_back([this, i] { loops_[i]->run(); });
+    }
+
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([this](const asio::error_code& error, int signal) {
+        if (error) return;
+        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        request_shutdown();
+    });
+    background_guard_.emplace(asio::make_work_guard(background_));
+    accept_next();
+    schedule_housekeeping();
+    background_thread_ = std::thread([this] { background_.run(); });
+
+    spdlog::info("tierkv {} listening on {}:{} ({} threads, {} shards, {} databases)", TIERKV_VERSION, cfg.bind,
+                 port_, threads, keyspace_.shard_count(), cfg.databases);
+    return std::nullopt;
+}
+
+void Server::accept_next() {
+    auto& loop = *loops_[next_loop_.fetch_add(1) % loops_.size()];
+    acceptor_.async_accept(loop, [this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+        if (ec) {
+            if (ec == asio::error::operation_aborted || stopping_) return;
+            spdlog::warn("accept failed: {}", ec.message());
+        } else {
+            on_accepted(std::move(socket));
+        }
+        if (!stopping_) accept_next();
+    });
+}
+
+void Server::on_accepted(asio::ip::tcp::socket socket) {
+    stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
+    asio::error_code ec;
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (config().tcp_keepalive > 0) socket.set_option(asio::socket_base::keep_alive(true), ec);
+    if (clients_.size() >= static_cast<std::size_t>(hot_.maxclients.load())) {
+        stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        static constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
+        asio::write(socket, asio::buffer(kFull), ec);
+        socket.close(ec);
+        return;
+    }
+    auto session = std::make_shared<ClientSession>();
+    session->id = clients_.next_id();
+    auto endpoint_text = [](const asio::ip::tcp::endpoint& e) {
+        return e.address().to_string() + ":" + std::to_string(e.port());
+    };
+    session->addr = endpoint_text(socket.remote_endpoint(ec));
+    session->laddr = endpoint_text(socket.local_endpoint(ec));
+    session->fd = static_cast<int>(socket.native_handle());
+    session->created_ms = storage::unix_time_ms();
+    session->last_active_ms = session->created_ms;
+    session->authenticated = !hot_.requires_auth.load();
+    clients_.add(session);
+    spdlog::debug("client {} connected from {}", session->id, session->addr);
+    Connection::start(*this, std::move(socket), std::move(session));
+}
+
+void Server::schedule_housekeeping() {
+    const int hz = std::max(1, config().hz);
+    const auto period = std::chrono::milliseconds(1000 / hz);
+    housekeeping_timer_.expires_after(period);
+    housekeeping_timer_.async_wait([this, period](const asio::error_code& ec) {
+        if (ec || stopping_) return;
+        // Active expiry gets at most a quarter of the period, like Redis.
+        const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(period).count() / 4;
+        keyspace_.expire_cycle(storage::unix_time_ms(), steady_ms() + budget);
+        schedule_housekeeping();
+    });
+}
+
+void Server::post_background(std::function<void()> work) { asio::post(background_, std::move(work)); }
+
+void Server::request_shutdown() {
+    if (stopping_.exchange(true)) return;
+    asio::post(background_, [this] {
+        asio::error_code ec;
+        acceptor_.close(ec);
+        signals_.cancel(ec);
+        housekeeping_timer_.cancel();
+        for (const auto& session : clients_.snapshot()) {
+            if (session->close) session->close();
+        }
+        loop_guards_.clear();
+        background_guard_.reset();
+        // Clients that do not finish their replies in time are cut off.
+        auto deadline = std::make_shared<asio::steady_timer>(background_, std::chrono::seconds(5));
+        deadline->async_wait([this, deadline](const asio::error_code& error) {
+            if (error) return;
+            spdlog::warn("shutdown: clients still busy after 5 s, closing them");
+            for (auto& loop : loops_) loop->stop();
+        });
+    });
+}
+
+void Server::wait() {
+    for (auto& t : loop_threads_) {
+        if (t.joinable()) t.join();
+    }
+    if (background_thread_.joinable()) {
+        background_.stop();
+        background_thread_.join();
+    }
+}
+
+}  // namespace tierkv::server

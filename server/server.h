@@ -1,0 +1,114 @@
+// The one server instance: owns the keyspace, the command table, the event
+// loop threads and the listening socket, and starts and stops them.
+#pragma once
+
+#include <asio.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/client_registry.h"
+#include "server/command_table.h"
+#include "server/config.h"
+#include "storage/keyspace.h"
+
+namespace tierkv::server {
+
+// Counters every thread bumps; relaxed atomics, read by INFO.
+struct ServerStats {
+    std::atomic<std::uint64_t> commands_processed{0};
+    std::atomic<std::uint64_t> connections_received{0};
+    std::atomic<std::uint64_t> rejected_connections{0};
+    std::atomic<std::uint64_t> net_input_bytes{0};
+    std::atomic<std::uint64_t> net_output_bytes{0};
+    std::atomic<std::uint64_t> error_replies{0};
+    std::atomic<std::uint64_t> unexpected_error_replies{0};
+
+    void reset();
+};
+
+// Settings read on every request, kept as atomics so CONFIG SET can change
+// them without a lock on the hot path.
+struct HotSettings {
+    std::atomic<std::int64_t> proto_max_bulk_len{0};
+    std::atomic<std::int64_t> client_query_buffer_limit{0};
+    std::atomic<int> maxclients{0};
+    std::atomic<bool> requires_auth{false};
+};
+
+class Server {
+public:
+    explicit Server(Config config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds the listening socket and starts the threads. Returns an error
+    // message (and starts nothing) if the address cannot be used.
+    std::optional<std::string> start();
+    // Blocks until the server has stopped.
+    void wait();
+    // Stops accepting, lets in-flight replies finish, closes every client.
+    // Safe from any thread, any number of times.
+    void request_shutdown();
+
+    storage::Keyspace& keyspace() { return keyspace_; }
+    const CommandTable& commands() const { return commands_; }
+    ClientRegistry& clients() { return clients_; }
+    ServerStats& stats() { return stats_; }
+    const HotSettings& hot() const { return hot_; }
+
+    Config config() const;
+    // CONFIG SET: validates and applies; returns Redis's error text on failure.
+    std::optional<std::string> set_config(std::string_view name, std::string_view value);
+    bool check_password(std::string_view password) const;
+
+    std::uint16_t port() const { return port_; }
+    const std::string& run_id() const { return run_id_; }
+    std::int64_t start_time_ms() const { return start_time_ms_; }
+    std::size_t thread_count() const { return loops_.size(); }
+    bool stopping() const { return stopping_.load(); }
+
+    // Runs `work` on the background thread (frees flushed data, housekeeping).
+    void post_background(std::function<void()> work);
+
+private:
+    void accept_next();
+    void on_accepted(asio::ip::tcp::socket socket);
+    void schedule_housekeeping();
+    void apply_hot_settings(const Config& config);
+
+    mutable std::mutex config_mutex_;
+    Config config_;
+    HotSettings hot_;
+    storage::Keyspace keyspace_;
+    CommandTable commands_;
+    ClientRegistry clients_;
+    ServerStats stats_;
+    std::string run_id_;
+    std::int64_t start_time_ms_;
+    std::uint16_t port_ = 0;
+
+    // One io_context per event loop thread; connections are spread over them.
+    std::vector<std::unique_ptr<asio::io_context>> loops_;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> loop_guards_;
+    std::vector<std::thread> loop_threads_;
+    std::atomic<std::size_t> next_loop_{0};
+
+    // The background thread: accepts connections, catches signals, runs active expiry.
+    asio::io_context background_;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> background_guard_;
+    std::thread background_thread_;
+    asio::ip::tcp::acceptor acceptor_;
+    asio::signal_set signals_;
+    asio::steady_timer housekeeping_timer_;
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace tierkv::server

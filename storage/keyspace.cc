@@ -1,0 +1,259 @@
+#include "storage/keyspace.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <functional>
+
+#include "storage/clock.h"
+#include "storage/glob.h"
+
+namespace tierkv::storage {
+namespace {
+
+std::int64_t steady_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// ---- DbView -------------------------------------------------------------
+
+Table& DbView::table_for(std::uint64_t hash) { return ks_->shards_[ks_->shard_index(hash)]->dbs[db_]; }
+
+Entry* DbView::find(std::string_view key) {
+    const std::uint64_t h = ks_->hash(key);
+    auto& shard = *ks_->shards_[ks_->shard_index(h)];
+    Table& table = shard.dbs[db_];
+    Entry* e = table.find(key, h);
+    if (e && e->expired(now_ms_)) {
+        table.erase(key, h);
+        shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
+        return nullptr;
+    }
+    return e;
+}
+
+Entry* DbView::find_for_read(std::string_view key) {
+    Entry* e = find(key);
+    auto& counters = ks_->shards_[ks_->shard_index(ks_->hash(key))]->counters;
+    if (e) {
+        counters.hits.fetch_add(1, std::memory_order_relaxed);
+        touch(*e);
+    } else {
+        counters.misses.fetch_add(1, std::memory_order_relaxed);
+    }
+    return e;
+}
+
+Entry& DbView::set(std::string_view key, Value value) {
+    const std::uint64_t h = ks_->hash(key);
+    Table& table = table_for(h);
+    Entry* e = table.find(key, h);
+    if (!e) {
+        e = &table.insert(key, h, std::move(value));
+    } else {
+        e->value = std::move(value);
+        table.set_expire(*e, 0);
+    }
+    touch(*e);
+    return *e;
+}
+
+bool DbView::erase(std::string_view key) {
+    const std::uint64_t h = ks_->hash(key);
+    return table_for(h).erase(key, h);
+}
+
+void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
+    table_for(ks_->hash(entry.key)).set_expire(entry, expire_at_ms);
+}
+
+void DbView::touch(Entry& entry) { entry.last_access_s = ks_->clock_seconds(now_ms_); }
+
+// ---- Keyspace -------------------------------------------------------------
+
+Keyspace::Keyspace(std::size_t shard_count, std::size_t databases)
+    : databases_(databases), shard_bits_(0), start_ms_(unix_time_ms()) {
+    shard_count = std::bit_ceil(std::max<std::size_t>(shard_count, 1));
+    shard_bits_ = static_cast<unsigned>(std::countr_zero(shard_count));
+    shards_.reserve(shard_count);
+    for (std::size_t i = 0; i < shard_count; ++i) {
+        auto shard = std::make_unique<Shard>();
+        shard->dbs.resize(databases);
+        shard->rng.seed(0x9e3779b97f4a7c15ull * (i + 1));
+        shards_.push_back(std::move(shard));
+    }
+}
+
+std::uint64_t Keyspace::hash(std::string_view key) const {
+    // libstdc++'s string hash is a 64-bit Murmur variant: good low bits for
+    // buckets and high bits for shards.
+    return std::hash<std::string_view>{}(key);
+}
+
+KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_ms) {
+    std::vector<std::size_t> indexes;
+    indexes.reserve(keys.size());
+    for (std::string_view k : keys) indexes.push_back(shard_index(hash(k)));
+    std::sort(indexes.begin(), indexes.end());
+    indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+    KeyLock lock(*this, now_ms);
+    lock.locks_.reserve(indexes.size());
+    for (std::size_t i : indexes) lock.locks_.emplace_back(shards_[i]->mutex);
+    return lock;
+}
+
+KeyLock Keyspace::lock_all(std::int64_t now_ms) {
+    KeyLock lock(*this, now_ms);
+    lock.locks_.reserve(shards_.size());
+    for (auto& shard : shards_) lock.locks_.emplace_back(shard->mutex);
+    return lock;
+}
+
+DbSize Keyspace::size(std::size_t db) {
+    DbSize total;
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        total.keys += shard->dbs[db].size();
+        total.expires += shard->dbs[db].volatile_size();
+    }
+    return total;
+}
+
+std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern, std::int64_t now_ms) {
+    std::vector<std::string> out;
+    const bool all = pattern == "*";
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        shard->dbs[db].for_each([&](const Entry& e) {
+            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key);
+        });
+    }
+    return out;
+}
+
+ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                        std::optional<ValueType> type, std::int64_t now_ms) {
+    // The cursor holds the shard in its low bits and that shard's table
+    // cursor above them.
+    const std::uint64_t shard_mask = shards_.size() - 1;
+    std::size_t shard = cursor & shard_mask;
+    std::uint64_t table_cursor = cursor >> shard_bits_;
+    ScanPage page;
+    const bool all = pattern.empty() || pattern == "*";
+    std::size_t visited = 0;
+    // Like Redis, walk buckets until `count` keys are gathered, with a cap on
+    // empty buckets so a sparse table cannot make one call walk forever.
+    const std::size_t max_buckets = std::max<std::size_t>(count, 1) * 10;
+    while (shard < shards_.size()) {
+        {
+            std::lock_guard guard(shards_[shard]->mutex);
+            const Table& table = shards_[shard]->dbs[db];
+            do {
+                table_cursor = table.scan(table_cursor, [&](const Entry& e) {
+                    if (e.expired(now_ms)) return;
+                    if (type && e.value.type != *type) return;
+                    if (!all && !glob_match(pattern, e.key)) return;
+                    page.keys.push_back(e.key);
+                });
+                ++visited;
+            } while (table_cursor != 0 && page.keys.size() < count && visited < max_buckets);
+        }
+        if (table_cursor == 0) ++shard;
+        if (page.keys.size() >= count || visited >= max_buckets) break;
+    }
+    page.next_cursor = shard >= shards_.size() ? 0 : (table_cursor << shard_bits_) | shard;
+    return page;
+}
+
+std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now_ms) {
+    // Pick a shard weighted by its size, then a random entry in it. Expired
+    // keys found on the way are skipped (a bounded number of tries, as Redis).
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::vector<std::size_t> sizes(shards_.size());
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < shards_.size(); ++i) {
+            std::lock_guard guard(shards_[i]->mutex);
+            sizes[i] = shards_[i]->dbs[db].size();
+            total += sizes[i];
+        }
+        if (total == 0) return std::nullopt;
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        std::size_t pick = std::uniform_int_distribution<std::size_t>(0, total - 1)(rng);
+        std::size_t i = 0;
+        while (pick >= sizes[i]) pick -= sizes[i++];
+        std::lock_guard guard(shards_[i]->mutex);
+        Entry* e = shards_[i]->dbs[db].random_entry(rng);
+        if (e && (!e->expired(now_ms) || attempt == 99)) return e->key;
+    }
+    return std::nullopt;
+}
+
+std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
+    std::vector<Table> old;
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        for (std::size_t i = 0; i < databases_; ++i) {
+            if (db && *db != i) continue;
+            old.push_back(std::move(shard->dbs[i]));
+            shard->dbs[i] = Table();
+        }
+    }
+    return old;
+}
+
+std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_steady_ms) {
+    constexpr std::size_t kSamples = 20;  // keys looked at per shard and database per round
+    std::size_t deleted = 0;
+    for (std::size_t visited = 0; visited < shards_.size(); ++visited) {
+        const std::size_t index = expire_next_shard_.fetch_add(1, std::memory_order_relaxed) % shards_.size();
+        Shard& shard = *shards_[index];
+        std::lock_guard guard(shard.mutex);
+        for (Table& table : shard.dbs) {
+            // Keep sampling this table while more than a quarter of the
+            // sample was expired: there are likely many more.
+            while (table.volatile_size() > 0) {
+                std::size_t sampled = 0;
+                std::size_t expired = 0;
+                const std::size_t n = std::min(kSamples, table.volatile_size());
+                for (; sampled < n && table.volatile_size() > 0; ++sampled) {
+                    std::size_t slot =
+                        std::uniform_int_distribution<std::size_t>(0, table.volatile_size() - 1)(shard.rng);
+                    Entry& e = table.volatile_entry(slot);
+                    if (e.expired(now_ms)) {
+                        std::string key = e.key;
+                        table.erase(key, hash(key));
+                        ++expired;
+                    }
+                }
+                deleted += expired;
+                shard.counters.expired.fetch_add(expired, std::memory_order_relaxed);
+                if (expired * 4 <= sampled || steady_ms() >= deadline_steady_ms) break;
+            }
+        }
+        if (steady_ms() >= deadline_steady_ms) break;
+    }
+    return deleted;
+}
+
+KeyspaceStats Keyspace::stats() const {
+    KeyspaceStats s;
+    for (const auto& shard : shards_) {
+        s.hits += shard->counters.hits.load(std::memory_order_relaxed);
+        s.misses += shard->counters.misses.load(std::memory_order_relaxed);
+        s.expired += shard->counters.expired.load(std::memory_order_relaxed);
+    }
+    return s;
+}
+
+void Keyspace::reset_stats() {
+    for (auto& shard : shards_) {
+        shard->counters.hits = 0;
+        shard->counters.misses = 0;
+        shard->counters.expired = 0;
+    }
+}
+
+}  // namespace tierkv::storage

@@ -1,0 +1,148 @@
+// The whole keyspace: `databases` logical databases split across a power of
+// two of shards. A key's shard follows from its hash alone, the same in every
+// database, and one mutex guards a shard in all databases, so a command that
+// names keys locks just their shards (in index order: no deadlock) and
+// threads serving different keys rarely meet.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/table.h"
+
+namespace tierkv::storage {
+
+class Keyspace;
+
+// Counters kept per shard (relaxed atomics: read without locks by INFO).
+struct ShardCounters {
+    std::atomic<std::uint64_t> hits{0};
+    std::atomic<std::uint64_t> misses{0};
+    std::atomic<std::uint64_t> expired{0};
+};
+
+struct KeyspaceStats {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t expired = 0;
+};
+
+// One database seen through the shard locks a command holds. Every lookup
+// applies lazy expiry: an expired key is deleted and reported missing.
+class DbView {
+public:
+    // No hit/miss accounting; for writes and existence checks.
+    Entry* find(std::string_view key);
+    // A read by a command: counts a keyspace hit or miss, refreshes the access time.
+    Entry* find_for_read(std::string_view key);
+    // Inserts or replaces the value; the entry loses any expiry.
+    Entry& set(std::string_view key, Value value);
+    bool erase(std::string_view key);
+    void set_expire(Entry& entry, std::int64_t expire_at_ms);
+    void touch(Entry& entry);
+
+    std::int64_t now_ms() const { return now_ms_; }
+    std::size_t index() const { return db_; }
+
+private:
+    friend class KeyLock;
+    DbView(Keyspace& ks, std::size_t db, std::int64_t now_ms) : ks_(&ks), db_(db), now_ms_(now_ms) {}
+    Table& table_for(std::uint64_t hash);
+
+    Keyspace* ks_;
+    std::size_t db_;
+    std::int64_t now_ms_;
+};
+
+// Holds the locks of a set of shards for as long as it lives.
+class KeyLock {
+public:
+    KeyLock(KeyLock&&) noexcept = default;
+    KeyLock& operator=(KeyLock&&) noexcept = default;
+    ~KeyLock() = default;
+
+    DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_); }
+
+private:
+    friend class Keyspace;
+    KeyLock(Keyspace& ks, std::int64_t now_ms) : ks_(&ks), now_ms_(now_ms) {}
+
+    Keyspace* ks_;
+    std::int64_t now_ms_;
+    std::vector<std::unique_lock<std::mutex>> locks_;
+};
+
+struct ScanPage {
+    std::uint64_t next_cursor = 0;
+    std::vector<std::string> keys;
+};
+
+struct DbSize {
+    std::size_t keys = 0;
+    std::size_t expires = 0;
+};
+
+class Keyspace {
+public:
+    Keyspace(std::size_t shard_count, std::size_t databases);
+
+    std::size_t databases() const { return databases_; }
+    std::size_t shard_count() const { return shards_.size(); }
+    std::uint64_t hash(std::string_view key) const;
+    std::size_t shard_index(std::uint64_t hash) const { return shard_bits_ ? hash >> (64 - shard_bits_) : 0; }
+
+    // Locks the shards of `keys`, each once, in index order.
+    KeyLock lock(std::span<const std::string_view> keys, std::int64_t now_ms);
+    KeyLock lock_all(std::int64_t now_ms);
+
+    // Whole-database operations. Each locks one shard at a time, so they see
+    // every key that is present throughout, but are not a point-in-time view.
+    DbSize size(std::size_t db);
+    std::vector<std::string> keys(std::size_t db, std::string_view pattern, std::int64_t now_ms);
+    // `count` is a hint of how many keys to return; `type` filters when set.
+    ScanPage scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                  std::optional<ValueType> type, std::int64_t now_ms);
+    std::optional<std::string> random_key(std::size_t db, std::int64_t now_ms);
+
+    // Empties one database (or all when `db` is empty) and hands back the old
+    // tables, so the caller decides where freeing them costs time (ASYNC).
+    std::vector<Table> flush(std::optional<std::size_t> db);
+
+    // One pass of active expiry: samples keys with a TTL shard by shard and
+    // deletes the expired ones, until `deadline_ms` (steady clock) or until
+    // few sampled keys are expired. Returns how many keys it deleted.
+    std::size_t expire_cycle(std::int64_t now_ms, std::int64_t deadline_steady_ms);
+
+    KeyspaceStats stats() const;
+    void reset_stats();
+
+    // Seconds since the keyspace started, the unit of Entry::last_access_s.
+    std::uint32_t clock_seconds(std::int64_t now_ms) const {
+        return static_cast<std::uint32_t>((now_ms - start_ms_) / 1000);
+    }
+
+private:
+    friend class DbView;
+
+    struct Shard {
+        std::mutex mutex;
+        std::vector<Table> dbs;
+        ShardCounters counters;
+        std::mt19937_64 rng;
+    };
+
+    std::size_t databases_;
+    unsigned shard_bits_;
+    std::int64_t start_ms_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::atomic<std::size_t> expire_next_shard_{0};
+};
+
+}  // namespace tierkv::storage

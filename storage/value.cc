@@ -1,0 +1,41 @@
+#include "storage/value.h"
+
+#include <charconv>
+
+namespace tierkv::storage {
+
+std::string_view type_name(ValueType type) {
+    switch (type) {
+        case ValueType::kString: return "string";
+    }
+    return "none";
+}
+
+namespace {
+
+// Redis stores a string as an integer when it is the canonical decimal form
+// of a signed 64-bit number (no leading zeros, '+' or spaces).
+bool is_canonical_integer(std::string_view s) {
+    if (s.empty() || s.size() > 20) return false;
+    long long v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return false;
+    char buf[24];
+    auto [e2, ec2] = std::to_chars(buf, buf + sizeof(buf), v);
+    return std::string_view(buf, static_cast<std::size_t>(e2 - buf)) == s;
+}
+
+}  // namespace
+
+std::string_view encoding_name(const Value& value) {
+    constexpr std::size_t kEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+    switch (value.type) {
+        case ValueType::kString:
+            if (value.modified_in_place) return "raw";
+            if (is_canonical_integer(value.data)) return "int";
+            return value.data.size() <= kEmbstrMax ? "embstr" : "raw";
+    }
+    return "unknown";
+}
+
+}  // namespace tierkv::storage
