@@ -1,0 +1,135 @@
+"""Starts a tierkv-server (or redis-server) for end-to-end tests.
+
+    with TierkvServer() as srv:
+        r = srv.client(protocol=3)
+        r.set("k", "v")
+
+The binary comes from $TIERKV_SERVER (set by ctest), else build/tierkv-server.
+Every server runs on a free loopback port and is killed when the block ends,
+whatever happens inside it.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def server_binary():
+    return os.environ.get("TIERKV_SERVER", os.path.join(ROOT, "build", "tierkv-server"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited early with code %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not answer on port %d" % port)
+
+
+class TierkvServer:
+    """A tierkv-server process on a free port; extra CLI flags via `args`."""
+
+    def __init__(self, args=(), binary=None):
+        self.binary = binary or server_binary()
+        self.args = list(args)
+        self.port = None
+        self.proc = None
+        self.dir = None
+        self.log_path = None
+
+    def command_line(self):
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--log-level", "warn"] + self.args
+
+    def __enter__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="tierkv-test-")
+        self.port = free_port()
+        self.log_path = os.path.join(self.dir.name, "server.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.command_line(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.dir.name)
+        try:
+            wait_for_port(self.port, self.proc)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the server; returns its exit code."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode if self.proc else None
+        if self.dir:
+            self.log.close()
+            self.dir.cleanup()
+            self.dir = None
+        return code
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def client(self, protocol=2, **kwargs):
+        return redis.Redis(host="127.0.0.1", port=self.port, protocol=protocol, **kwargs)
+
+    def raw(self, data, read_timeout=1.0, expect_close=False):
+        """Sends raw bytes on a new connection and returns everything read
+        until the server closes or `read_timeout` passes with no data."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout) as s:
+            s.sendall(data)
+            chunks = []
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+class RedisServer(TierkvServer):
+    """The real redis-server, for side-by-side checks."""
+
+    def __init__(self, args=()):
+        super().__init__(args, binary="/usr/bin/redis-server")
+
+    def command_line(self):
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", self.dir.name] + self.args
