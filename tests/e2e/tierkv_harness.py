@@ -1,8 +1,10 @@
 """Starts a tierkv-server (or redis-server) for end-to-end tests.
 
     with TierkvServer() as srv:
-        r = srv.client(protocol=3)
+        r = srv.client()          # redis-py, RESP2
         r.set("k", "v")
+        c = srv.resp3()           # RESP3 (redis-py 4.3.4 has none)
+        c.execute("GET", "k")     # -> b"v"
 
 The binary comes from $TIERKV_SERVER (set by ctest), else build/tierkv-server.
 Every server runs on a free loopback port and is killed when the block ends,
@@ -16,6 +18,8 @@ import tempfile
 import time
 
 import redis
+
+from resp_client import RespClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -49,7 +53,7 @@ class TierkvServer:
     """A tierkv-server process on a free port; extra CLI flags via `args`."""
 
     def __init__(self, args=(), binary=None):
-        self.binary = binary or server_binary()
+        self.binary = os.path.abspath(binary or server_binary())
         self.args = list(args)
         self.port = None
         self.proc = None
@@ -98,7 +102,17 @@ class TierkvServer:
         return self.proc is not None and self.proc.poll() is None
 
     def client(self, protocol=2, **kwargs):
-        return redis.Redis(host="127.0.0.1", port=self.port, protocol=protocol, **kwargs)
+        """A redis-py client. Debian 12's redis-py (4.3.4) speaks only RESP2:
+        for RESP3 use resp3() instead."""
+        if protocol != 2:
+            raise ValueError("redis-py 4.3.4 (Debian 12) has no RESP3: use srv.resp3() "
+                             "(tests/e2e/resp_client.py) for RESP3 checks")
+        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    def resp3(self, protocol=3):
+        """A RespClient (resp_client.py) that has sent HELLO 3: decoded RESP3
+        replies (dict for maps, RespSet, float for doubles, ...)."""
+        return RespClient(self.port, protocol=protocol)
 
     def raw(self, data, read_timeout=1.0, expect_close=False):
         """Sends raw bytes on a new connection and returns everything read
