@@ -37,6 +37,7 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
+    server_.stats().connections_closed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("client {} disconnected", session_->id);
 }
 
@@ -58,10 +59,13 @@ void Connection::make_room_for_read() {
         input_end_ -= input_begin_;
         input_begin_ = 0;
     }
-    // Grow to what the parser says the current command needs (a large
-    // bulk arrives into one allocation), or at least by a read chunk.
-    const std::size_t wanted = std::max(input_end_ + kReadChunk, input_begin_ + parser_.bytes_wanted());
-    if (input_.size() < wanted) input_.resize(std::max(wanted, input_.size() * 2));
+    // Room for at least one more read chunk. A large bulk grows the buffer
+    // by doubling as its bytes arrive, never by what the client announces:
+    // "$500000000" followed by nothing must not cost 500 MB.
+    if (input_.size() - input_end_ < kReadChunk) {
+        const std::size_t wanted = std::max(input_end_ + kReadChunk, input_begin_ + parser_.bytes_wanted());
+        input_.resize(std::min(wanted, std::max(input_.size() * 2, input_end_ + kReadChunk)));
+    }
 }
 
 void Connection::release_idle_buffers() {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <chrono>
 #include <random>
 
@@ -191,8 +193,18 @@ void Server::schedule_housekeeping() {
         // Active expiry gets at most a quarter of the period, like Redis.
         const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(period).count() / 4;
         keyspace_.expire_cycle(storage::unix_time_ms(), steady_ms() + budget);
+        return_freed_memory();
         schedule_housekeeping();
     });
+}
+
+void Server::return_freed_memory() {
+    // glibc keeps memory freed by closed connections in per-thread arenas;
+    // hand it back to the OS after clients leave so RSS follows the load.
+    const std::uint64_t closed = stats_.connections_closed.load(std::memory_order_relaxed);
+    if (closed == closed_at_last_trim_) return;
+    closed_at_last_trim_ = closed;
+    malloc_trim(0);
 }
 
 void Server::post_background(std::function<void()> work) { asio::post(background_, std::move(work)); }

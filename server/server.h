@@ -25,6 +25,7 @@ struct ServerStats {
     std::atomic<std::uint64_t> commands_processed{0};
     std::atomic<std::uint64_t> connections_received{0};
     std::atomic<std::uint64_t> rejected_connections{0};
+    std::atomic<std::uint64_t> connections_closed{0};
     std::atomic<std::uint64_t> net_input_bytes{0};
     std::atomic<std::uint64_t> net_output_bytes{0};
     std::atomic<std::uint64_t> error_replies{0};
@@ -83,6 +84,7 @@ private:
     void on_accepted(asio::ip::tcp::socket socket);
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
+    void return_freed_memory();
 
     mutable std::mutex config_mutex_;
     Config config_;
@@ -109,6 +111,7 @@ private:
     asio::signal_set signals_;
     asio::steady_timer housekeeping_timer_;
     std::atomic<bool> stopping_{false};
+    std::uint64_t closed_at_last_trim_ = 0;
 };
 
 }  // namespace tierkv::server
