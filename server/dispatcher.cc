@@ -12,15 +12,18 @@ namespace {
 
 // "ERR unknown command 'foo', with args beginning with: 'a' 'b' ", the
 // argument list cut at about 128 bytes exactly as Redis cuts it.
+// Redis formats them as C strings, so each stops at a NUL byte too.
+std::string_view c_string(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 std::string unknown_command_error(std::span<const std::string_view> args) {
     std::string listed;
     for (std::size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
         listed.push_back('\'');
-        listed.append(args[i].substr(0, 128 - listed.size() + 1));
+        listed.append(c_string(args[i]).substr(0, 128 - listed.size() + 1));
         listed.append("' ");
     }
     std::string msg = "ERR unknown command '";
-    msg.append(args[0].substr(0, 128));
+    msg.append(c_string(args[0]).substr(0, 128));
     msg.append("', with args beginning with: ");
     msg.append(listed);
     return msg;
