@@ -7,11 +7,13 @@ namespace tierkv::protocol {
 namespace {
 
 // Strict decimal parse of a whole field, as Redis's string2ll: optional '-',
-// digits, no spaces or '+'.
+// digits, no spaces or '+', and no leading zeros ("05" and "-0" are invalid;
+// only "0" itself is zero).
 bool parse_length(std::string_view text, std::int64_t& value) {
-    if (text.empty()) return false;
+    std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+    if (digits.empty() || (digits[0] == '0' && text.size() > 1)) return false;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size() && text[0] != '+';
+    return ec == std::errc() && end == text.data() + text.size();
 }
 
 int hex_digit(char c) {
@@ -22,6 +24,10 @@ int hex_digit(char c) {
 }
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; }
+
+// Inside an unquoted argument sdssplitargs stops only at these, not at \v or
+// \f, although it skips all of is_space() between arguments.
+bool ends_unquoted_arg(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 }  // namespace
 
@@ -76,7 +82,7 @@ bool split_inline_args(std::string_view line, std::vector<std::string>& out) {
             } else {
                 if (i == n) break;
                 char c = line[i];
-                if (is_space(c)) {
+                if (ends_unquoted_arg(c)) {
                     done = true;
                 } else if (c == '"') {
                     in_double = true;
@@ -125,7 +131,9 @@ ParseResult RequestParser::parse_multibulk(std::string_view input) {
     if (expected_args_ < 0) {
         std::size_t cr = input.find('\r');
         if (cr == std::string_view::npos || cr + 1 >= input.size()) {
-            if (input.size() > limits_.max_inline_len) return fail("Protocol error: too big mbulk count string");
+            if (cr == std::string_view::npos && input.size() > limits_.max_inline_len) {
+                return fail("Protocol error: too big mbulk count string");
+            }
             bytes_wanted_ = input.size() + 1;
             return ParseResult::kNeedMore;
         }
@@ -150,7 +158,9 @@ ParseResult RequestParser::parse_multibulk(std::string_view input) {
             }
             std::size_t cr = input.find('\r', pos_);
             if (cr == std::string_view::npos || cr + 1 >= input.size()) {
-                if (input.size() - pos_ > limits_.max_inline_len) return fail("Protocol error: too big bulk count string");
+                if (cr == std::string_view::npos && input.size() - pos_ > limits_.max_inline_len) {
+                    return fail("Protocol error: too big bulk count string");
+                }
                 bytes_wanted_ = input.size() + 1;
                 return ParseResult::kNeedMore;
             }
