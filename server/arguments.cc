@@ -43,7 +43,10 @@ std::optional<long double> parse_long_double(std::string_view text) {
     char* end = nullptr;
     errno = 0;
     long double v = std::strtold(copy.c_str(), &end);
-    if (end != copy.c_str() + copy.size() || std::isnan(v) || errno == ERANGE) return std::nullopt;
+    // As Redis's string2ld: out of range means overflow or underflow to zero;
+    // a denormal result (ERANGE too) is accepted.
+    const bool out_of_range = errno == ERANGE && (std::isinf(v) || v == 0);
+    if (end != copy.c_str() + copy.size() || std::isnan(v) || out_of_range) return std::nullopt;
     return v;
 }
 
