@@ -22,6 +22,8 @@ struct ClientSession {
     std::atomic<int> db{0};
     std::atomic<int> resp{2};
     std::atomic<bool> authenticated{false};
+    std::atomic<bool> no_evict{false};  // CLIENT NO-EVICT
+    std::atomic<bool> no_touch{false};  // CLIENT NO-TOUCH
     std::atomic<std::size_t> query_buffer_bytes{0};
     std::atomic<std::size_t> output_buffer_bytes{0};
 

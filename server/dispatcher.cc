@@ -44,6 +44,8 @@ const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
         return nullptr;
     }
     if (spec->subcommands.empty()) return spec;
+    // A container with a handler of its own (COMMAND) runs it when called bare.
+    if (args.size() < 2 && spec->handler) return spec;
     if (args.size() < 2) {
         reply.error(arity_error(spec->name));
         return nullptr;
@@ -55,6 +57,13 @@ const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
         return nullptr;
     }
     return sub;
+}
+
+// Error replies at debug level help find out why a client misbehaves.
+void log_error_reply(const ClientSession& client, std::string_view command, std::string_view error) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    if (error.ends_with("\r\n")) error.remove_suffix(2);
+    spdlog::debug("client {} ({}): {} -> {}", client.id, client.addr, c_string(command).substr(0, 64), error);
 }
 
 }  // namespace
@@ -99,6 +108,7 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
     }
     if (reply.buffer().size() > out_before && reply.buffer()[out_before] == '-') {
         server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+        log_error_reply(client, args[0], std::string_view(reply.buffer()).substr(out_before));
     }
 }
 
