@@ -10,7 +10,8 @@ char fold(char c, bool nocase) {
 }
 
 // Matches one [...] class starting after '['; advances `p` past the closing
-// ']' (or to the end when unterminated, which Redis treats as closed).
+// ']' (or to the end when unterminated, which Redis treats as closed). As in
+// Redis, an escaped character inside a class compares exactly, even nocase.
 bool match_class(std::string_view pattern, std::size_t& p, char c, bool nocase) {
     bool negate = false;
     if (p < pattern.size() && pattern[p] == '^') {
@@ -21,12 +22,12 @@ bool match_class(std::string_view pattern, std::size_t& p, char c, bool nocase) 
     while (p < pattern.size() && pattern[p] != ']') {
         if (pattern[p] == '\\' && p + 1 < pattern.size()) {
             ++p;
-            if (fold(pattern[p], nocase) == fold(c, nocase)) matched = true;
+            if (pattern[p] == c) matched = true;
         } else if (p + 2 < pattern.size() && pattern[p + 1] == '-') {
             char lo = fold(pattern[p], nocase);
             char hi = fold(pattern[p + 2], nocase);
             if (lo > hi) std::swap(lo, hi);
-            char x = fold(c, nocase);
+            const char x = fold(c, nocase);
             if (x >= lo && x <= hi) matched = true;
             p += 2;
         } else if (fold(pattern[p], nocase) == fold(c, nocase)) {
@@ -38,40 +39,47 @@ bool match_class(std::string_view pattern, std::size_t& p, char c, bool nocase) 
     return negate ? !matched : matched;
 }
 
-bool match_from(std::string_view pattern, std::size_t p, std::string_view text, std::size_t t, bool nocase,
-                int depth) {
-    // Bound recursion on patterns like "*a*a*a*...": Redis caps nesting too.
-    if (depth > 1000) return false;
-    while (p < pattern.size()) {
-        char pc = pattern[p];
-        if (pc == '*') {
-            while (p + 1 < pattern.size() && pattern[p + 1] == '*') ++p;
-            if (p + 1 == pattern.size()) return true;
-            for (std::size_t start = t; start <= text.size(); ++start) {
-                if (match_from(pattern, p + 1, text, start, nocase, depth + 1)) return true;
-            }
-            return false;
-        }
-        if (t == text.size()) return false;
-        if (pc == '?') {
-            ++p;
-        } else if (pc == '[') {
-            ++p;
-            if (!match_class(pattern, p, text[t], nocase)) return false;
-        } else {
-            if (pc == '\\' && p + 1 < pattern.size()) pc = pattern[++p];
-            if (fold(pc, nocase) != fold(text[t], nocase)) return false;
-            ++p;
-        }
-        ++t;
-    }
-    return t == text.size();
+// Matches the one-character token at `p` (?, a class, an escape or a
+// literal) against `c`; advances `p` past the token.
+bool match_token(std::string_view pattern, std::size_t& p, char c, bool nocase) {
+    char pc = pattern[p++];
+    if (pc == '?') return true;
+    if (pc == '[') return match_class(pattern, p, c, nocase);
+    if (pc == '\\' && p < pattern.size()) pc = pattern[p++];  // a trailing '\' is literal
+    return fold(pc, nocase) == fold(c, nocase);
 }
 
 }  // namespace
 
+// Every token but '*' matches exactly one character, so on a mismatch it is
+// enough to retry from the most recent '*' with one more character swallowed
+// by it: O(pattern * text) with no recursion, whatever the pattern.
 bool glob_match(std::string_view pattern, std::string_view text, bool nocase) {
-    return match_from(pattern, 0, text, 0, nocase, 0);
+    constexpr std::size_t kNoStar = std::string_view::npos;
+    std::size_t p = 0;
+    std::size_t t = 0;
+    std::size_t star_p = kNoStar;  // pattern position just after the last '*'
+    std::size_t star_t = 0;        // text position that '*' is retried from
+    while (t < text.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            while (p < pattern.size() && pattern[p] == '*') ++p;
+            if (p == pattern.size()) return true;
+            star_p = p;
+            star_t = t;
+            continue;
+        }
+        std::size_t next = p;
+        if (p < pattern.size() && match_token(pattern, next, text[t], nocase)) {
+            p = next;
+            ++t;
+            continue;
+        }
+        if (star_p == kNoStar) return false;
+        p = star_p;
+        t = ++star_t;
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
 }
 
 }  // namespace tierkv::storage

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 
 #include "storage/clock.h"
@@ -35,15 +36,21 @@ Entry* DbView::find(std::string_view key) {
     return e;
 }
 
-Entry* DbView::find_for_read(std::string_view key) {
+Entry* DbView::find_for_read(std::string_view key, Touch touch) {
     Entry* e = find(key);
     auto& counters = ks_->shards_[ks_->shard_index(ks_->hash(key))]->counters;
     if (e) {
         counters.hits.fetch_add(1, std::memory_order_relaxed);
-        touch(*e);
+        if (touch == Touch::kYes) this->touch(*e);
     } else {
         counters.misses.fetch_add(1, std::memory_order_relaxed);
     }
+    return e;
+}
+
+Entry* DbView::find_for_write(std::string_view key) {
+    Entry* e = find(key);
+    if (e) touch(*e);
     return e;
 }
 
@@ -136,43 +143,49 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
 
 ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                         std::optional<ValueType> type, std::int64_t now_ms) {
-    // The cursor holds the shard in its low bits and that shard's table
-    // cursor above them.
     const std::uint64_t shard_mask = shards_.size() - 1;
     std::size_t shard = cursor & shard_mask;
     std::uint64_t table_cursor = cursor >> shard_bits_;
+    count = std::max<std::size_t>(count, 1);
+    // The bucket cap keeps one call short on a sparse table.
+    const std::size_t max_buckets = count > SIZE_MAX / 10 ? SIZE_MAX : count * 10;
+    std::size_t examined = 0;
+    std::size_t buckets = 0;
+    const bool all = pattern == "*";
     ScanPage page;
-    const bool all = pattern.empty() || pattern == "*";
-    std::size_t visited = 0;
-    // Like Redis, walk buckets until `count` keys are gathered, with a cap on
-    // empty buckets so a sparse table cannot make one call walk forever.
-    const std::size_t max_buckets = std::max<std::size_t>(count, 1) * 10;
-    while (shard < shards_.size()) {
+    auto visit = [&](const Entry& e) {
+        ++examined;
+        if (e.expired(now_ms)) return;
+        if (type && e.value.type != *type) return;
+        if (!all && !glob_match(pattern, e.key)) return;
+        page.keys.push_back(e.key);
+    };
+    while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
             std::lock_guard guard(shards_[shard]->mutex);
             const Table& table = shards_[shard]->dbs[db];
-            do {
-                table_cursor = table.scan(table_cursor, [&](const Entry& e) {
-                    if (e.expired(now_ms)) return;
-                    if (type && e.value.type != *type) return;
-                    if (!all && !glob_match(pattern, e.key)) return;
-                    page.keys.push_back(e.key);
-                });
-                ++visited;
-            } while (table_cursor != 0 && page.keys.size() < count && visited < max_buckets);
+            if (table.size() == 0) {
+                table_cursor = 0;  // nothing to return, and empty shards cost no budget
+            } else {
+                do {
+                    table_cursor = table.scan(table_cursor, visit);
+                    ++buckets;
+                } while (table_cursor != 0 && examined < count && buckets < max_buckets);
+            }
         }
         if (table_cursor == 0) ++shard;
-        if (page.keys.size() >= count || visited >= max_buckets) break;
     }
     page.next_cursor = shard >= shards_.size() ? 0 : (table_cursor << shard_bits_) | shard;
     return page;
 }
 
 std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now_ms) {
-    // Pick a shard weighted by its size, then a random entry in it. Expired
-    // keys found on the way are skipped (a bounded number of tries, as Redis).
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        std::vector<std::size_t> sizes(shards_.size());
+    // Pick a shard weighted by its size, then a random entry in it. An
+    // expired pick is deleted and another drawn: every round either answers
+    // or removes a key, so this ends.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::vector<std::size_t> sizes(shards_.size());
+    for (;;) {
         std::size_t total = 0;
         for (std::size_t i = 0; i < shards_.size(); ++i) {
             std::lock_guard guard(shards_[i]->mutex);
@@ -180,15 +193,19 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
             total += sizes[i];
         }
         if (total == 0) return std::nullopt;
-        thread_local std::mt19937_64 rng{std::random_device{}()};
         std::size_t pick = std::uniform_int_distribution<std::size_t>(0, total - 1)(rng);
         std::size_t i = 0;
         while (pick >= sizes[i]) pick -= sizes[i++];
-        std::lock_guard guard(shards_[i]->mutex);
-        Entry* e = shards_[i]->dbs[db].random_entry(rng);
-        if (e && (!e->expired(now_ms) || attempt == 99)) return e->key;
+        Shard& shard = *shards_[i];
+        std::lock_guard guard(shard.mutex);
+        Table& table = shard.dbs[db];
+        Entry* e = table.random_entry(rng);
+        if (!e) continue;  // emptied since it was counted
+        if (!e->expired(now_ms)) return e->key;
+        const std::string key = e->key;
+        table.erase(key, hash(key));
+        shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
     }
-    return std::nullopt;
 }
 
 std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {

@@ -40,8 +40,13 @@ class DbView {
 public:
     // No hit/miss accounting; for writes and existence checks.
     Entry* find(std::string_view key);
-    // A read by a command: counts a keyspace hit or miss, refreshes the access time.
-    Entry* find_for_read(std::string_view key);
+    enum class Touch : bool { kNo, kYes };
+    // A read by a command: counts a keyspace hit or miss and, unless told
+    // not to (EXISTS, TYPE, TTL, OBJECT), refreshes the access time.
+    Entry* find_for_read(std::string_view key, Touch touch = Touch::kYes);
+    // A lookup by a command that modifies the key: refreshes the access
+    // time, counts no hit or miss (as Redis's lookupKeyWrite).
+    Entry* find_for_write(std::string_view key);
     // Inserts or replaces the value; the entry loses any expiry.
     Entry& set(std::string_view key, Value value);
     bool erase(std::string_view key);
@@ -106,9 +111,14 @@ public:
     // every key that is present throughout, but are not a point-in-time view.
     DbSize size(std::size_t db);
     std::vector<std::string> keys(std::size_t db, std::string_view pattern, std::int64_t now_ms);
-    // `count` is a hint of how many keys to return; `type` filters when set.
+    // As Redis: a call examines about `count` keys (at most 10 * count
+    // buckets) before filtering by `pattern` and `type`, so a page may hold
+    // fewer keys than `count`, even none, with a non-zero next cursor. The
+    // cursor holds the shard in its low bits and that shard's table cursor
+    // above them. `pattern` "*" matches every key.
     ScanPage scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                   std::optional<ValueType> type, std::int64_t now_ms);
+    // Deletes the expired keys it happens to pick, as Redis does.
     std::optional<std::string> random_key(std::size_t db, std::int64_t now_ms);
 
     // Empties one database (or all when `db` is empty) and hands back the old

@@ -1,5 +1,6 @@
 #include "storage/value.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace tierkv::storage {
@@ -9,6 +10,19 @@ std::string_view type_name(ValueType type) {
         case ValueType::kString: return "string";
     }
     return "none";
+}
+
+std::optional<ValueType> type_from_name(std::string_view name) {
+    for (ValueType type : {ValueType::kString}) {
+        const std::string_view known = type_name(type);
+        if (known.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i) {
+            same = std::tolower(static_cast<unsigned char>(name[i])) == known[i];
+        }
+        if (same) return type;
+    }
+    return std::nullopt;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,8 @@ enum class ValueType : std::uint8_t { kString };
 
 // Redis's name for a type, as TYPE and SCAN ... TYPE use it.
 std::string_view type_name(ValueType type);
+// The type with that name (any case), as SCAN ... TYPE reads it.
+std::optional<ValueType> type_from_name(std::string_view name);
 
 struct Value {
     ValueType type = ValueType::kString;
