@@ -15,6 +15,9 @@ inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float
 inline constexpr std::string_view kErrWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kErrDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kErrNotInt32 =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";  // sic, as Redis
+inline constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
 
 // Strict signed 64-bit decimal, as Redis's string2ll: no spaces, no '+',
