@@ -10,6 +10,7 @@
 #include "server/arguments.h"
 #include "server/client_session.h"
 #include "server/command_table.h"
+#include "server/help_reply.h"
 #include "server/server.h"
 
 namespace tierkv::server {
@@ -337,25 +338,21 @@ void object_freq(CommandContext& ctx) {
 }
 
 void object_help(CommandContext& ctx) {
-    static constexpr std::string_view kLines[] = {
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "FREQ <key>",
-        "    Return the access frequency index of the <key>. The returned integer is",
-        "    proportional to the logarithm of the recent access frequency of the key.",
-        "IDLETIME <key>",
-        "    Return the idle time of the <key>, that is the approximated number of",
-        "    seconds elapsed since the last access to the key.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-        "HELP",
-        "    Prints this help.",
-    };
-    ctx.reply.array(std::size(kLines));
-    for (std::string_view line : kLines) ctx.reply.simple(line);
+    reply_help(ctx.reply, "OBJECT",
+               {
+                   "ENCODING <key>",
+                   "    Return the kind of internal representation used in order to store the value",
+                   "    associated with a <key>.",
+                   "FREQ <key>",
+                   "    Return the access frequency index of the <key>. The returned integer is",
+                   "    proportional to the logarithm of the recent access frequency of the key.",
+                   "IDLETIME <key>",
+                   "    Return the idle time of the <key>, that is the approximated number of",
+                   "    seconds elapsed since the last access to the key.",
+                   "REFCOUNT <key>",
+                   "    Return the number of references of the value associated with the specified",
+                   "    <key>.",
+               });
 }
 
 CommandSpec object_command() {
