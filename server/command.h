@@ -56,6 +56,8 @@ struct CommandSpec {
     std::vector<CommandSpec> subcommands;
 
     bool has_flag(CommandFlag f) const { return (flags & f) != 0; }
+    // Whether `argc` arguments (the name included) satisfy the arity.
+    bool arity_accepts(std::size_t argc) const;
     // The keys this command names in `args` (args[0] is the command name).
     std::vector<std::string_view> key_args(std::span<const std::string_view> args) const;
 };

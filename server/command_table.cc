@@ -45,6 +45,11 @@ const CommandSpec* CommandTable::find_subcommand(const CommandSpec& parent, std:
     return nullptr;
 }
 
+bool CommandSpec::arity_accepts(std::size_t argc) const {
+    const auto n = static_cast<int>(argc);
+    return arity >= 0 ? n == arity : n >= -arity;
+}
+
 std::vector<std::string_view> CommandSpec::key_args(std::span<const std::string_view> args) const {
     std::vector<std::string_view> keys;
     if (this->keys.first <= 0) return keys;

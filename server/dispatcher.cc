@@ -29,11 +29,6 @@ std::string unknown_command_error(std::span<const std::string_view> args) {
     return msg;
 }
 
-bool arity_ok(const CommandSpec& spec, std::size_t argc) {
-    const auto n = static_cast<int>(argc);
-    return spec.arity >= 0 ? n == spec.arity : n >= -spec.arity;
-}
-
 // Resolves "CLIENT LIST" to the client|list spec, replying the error itself
 // when the subcommand is missing or unknown.
 const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
@@ -83,7 +78,7 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
     const std::size_t out_before = reply.buffer().size();
 
     const CommandSpec* spec = resolve(server, reply, args);
-    if (spec && !arity_ok(*spec, args.size())) {
+    if (spec && !spec->arity_accepts(args.size())) {
         reply.error(arity_error(spec->name));
         spec = nullptr;
     }

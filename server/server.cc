@@ -4,10 +4,12 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "server/connection.h"
+#include "server/memory_usage.h"
 #include "storage/clock.h"
 
 namespace tierkv::server {
@@ -80,20 +82,47 @@ Config Server::config() const {
 }
 
 std::optional<std::string> Server::set_config(std::string_view name, std::string_view value) {
-    const ConfigParam* param = find_config_param(name);
-    if (!param) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
-    std::lock_guard guard(config_mutex_);
-    if (!param->runtime_settable) {
-        return "CONFIG SET failed (possibly related to argument '" + std::string(name) +
-               "') - can't set immutable config";
+    const ConfigChange change{name, value};
+    return set_configs(std::span(&change, 1));
+}
+
+namespace {
+
+std::string config_set_failed(std::string_view name, std::string_view why) {
+    return "CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " + std::string(why);
+}
+
+// Redis checks every name before any value: an unknown name, an immutable
+// parameter or a repeated one fails the whole command, first problem first.
+std::optional<std::string> check_config_names(std::span<const Server::ConfigChange> changes,
+                                              std::vector<const ConfigParam*>& params) {
+    for (const auto& [name, value] : changes) {
+        const ConfigParam* param = find_config_param(name);
+        if (!param) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+        if (!param->runtime_settable) return config_set_failed(name, "can't set immutable config");
+        if (std::find(params.begin(), params.end(), param) != params.end()) {
+            return config_set_failed(name, "duplicate parameter");
+        }
+        params.push_back(param);
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Server::set_configs(std::span<const ConfigChange> changes) {
+    std::vector<const ConfigParam*> params;
+    if (auto err = check_config_names(changes, params)) return err;
+    std::lock_guard guard(config_mutex_);
     Config updated = config_;
-    if (auto err = param->set(updated, value)) {
-        return "CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " + *err;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (auto err = params[i]->set(updated, changes[i].second)) return config_set_failed(changes[i].first, *err);
     }
     config_ = std::move(updated);
     apply_hot_settings(config_);
-    if (param->name == "log-level") spdlog::set_level(spdlog::level::from_str(config_.log_level));
+    const bool log_level_changed =
+        std::any_of(params.begin(), params.end(), [](const ConfigParam* p) { return p->name == "log-level"; });
+    if (log_level_changed) spdlog::set_level(spdlog::level::from_str(config_.log_level));
     return std::nullopt;
 }
 
@@ -194,6 +223,7 @@ void Server::schedule_housekeeping() {
         const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(period).count() / 4;
         keyspace_.expire_cycle(storage::unix_time_ms(), steady_ms() + budget);
         return_freed_memory();
+        sample_stats();
         schedule_housekeeping();
     });
 }
@@ -205,6 +235,13 @@ void Server::return_freed_memory() {
     if (closed == closed_at_last_trim_) return;
     closed_at_last_trim_ = closed;
     malloc_trim(0);
+}
+
+void Server::sample_stats() {
+    sampler_.sample(storage::unix_time_ms(), stats_.commands_processed.load(std::memory_order_relaxed),
+                    stats_.net_input_bytes.load(std::memory_order_relaxed),
+                    stats_.net_output_bytes.load(std::memory_order_relaxed));
+    sampler_.note_memory(allocated_bytes());
 }
 
 void Server::post_background(std::function<void()> work) { asio::post(background_, std::move(work)); }

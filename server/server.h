@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "server/client_registry.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/stats_sampler.h"
 #include "storage/keyspace.h"
 
 namespace tierkv::server {
@@ -63,11 +65,16 @@ public:
     const CommandTable& commands() const { return commands_; }
     ClientRegistry& clients() { return clients_; }
     ServerStats& stats() { return stats_; }
+    StatsSampler& sampler() { return sampler_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
     // CONFIG SET: validates and applies; returns Redis's error text on failure.
     std::optional<std::string> set_config(std::string_view name, std::string_view value);
+    // CONFIG SET of several (name, value) pairs: every change is applied or
+    // none is; returns Redis's error text (no "ERR ") for the first problem.
+    using ConfigChange = std::pair<std::string_view, std::string_view>;
+    std::optional<std::string> set_configs(std::span<const ConfigChange> changes);
     bool check_password(std::string_view password) const;
 
     std::uint16_t port() const { return port_; }
@@ -85,6 +92,7 @@ private:
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
     void return_freed_memory();
+    void sample_stats();
 
     mutable std::mutex config_mutex_;
     Config config_;
@@ -93,6 +101,7 @@ private:
     CommandTable commands_;
     ClientRegistry clients_;
     ServerStats stats_;
+    StatsSampler sampler_;
     std::string run_id_;
     std::int64_t start_time_ms_;
     std::uint16_t port_ = 0;

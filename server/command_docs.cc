@@ -1,0 +1,451 @@
+#include "server/command_docs.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace tierkv::server {
+namespace {
+
+// ---- syntax strings: tokens ------------------------------------------------
+
+bool is_bracket(char c) { return c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' || c == '|'; }
+
+// Splits a syntax string into words, single bracket/bar characters and "...".
+std::vector<std::string_view> lex(std::string_view syntax) {
+    std::vector<std::string_view> tokens;
+    std::size_t i = 0;
+    while (i < syntax.size()) {
+        if (std::isspace(static_cast<unsigned char>(syntax[i]))) {
+            ++i;
+        } else if (syntax.substr(i, 3) == "...") {
+            tokens.push_back(syntax.substr(i, 3));
+            i += 3;
+        } else if (is_bracket(syntax[i])) {
+            tokens.push_back(syntax.substr(i, 1));
+            ++i;
+        } else {
+            const std::size_t start = i;
+            while (i < syntax.size() && !std::isspace(static_cast<unsigned char>(syntax[i])) &&
+                   !is_bracket(syntax[i]) && syntax.substr(i, 3) != "...") {
+                ++i;
+            }
+            tokens.push_back(syntax.substr(start, i - start));
+        }
+    }
+    return tokens;
+}
+
+// ---- syntax strings: tree ----------------------------------------------------
+
+struct Node {
+    enum Kind { kWord, kGroup, kEllipsis } kind = kWord;
+    std::string_view word;
+    bool optional = false;                        // [..] rather than (..) / <..>
+    std::vector<std::vector<Node>> alternatives;  // of a group, split at '|'
+};
+using Sequence = std::vector<Node>;
+
+bool is_closer(std::string_view t) { return t == "]" || t == ")" || t == ">"; }
+
+std::string_view closer_of(std::string_view opener) {
+    if (opener == "[") return "]";
+    return opener == "(" ? ")" : ">";
+}
+
+class SyntaxParser {
+public:
+    explicit SyntaxParser(std::vector<std::string_view> tokens) : tokens_(std::move(tokens)) {}
+
+    std::vector<Sequence> parse_all() {
+        std::vector<Sequence> alternatives = parse_alternatives();
+        while (pos_ < tokens_.size()) {  // a stray closer: skip it and go on
+            ++pos_;
+            std::vector<Sequence> more = parse_alternatives();
+            alternatives.back().insert(alternatives.back().end(), more.front().begin(), more.front().end());
+            alternatives.insert(alternatives.end(), more.begin() + 1, more.end());
+        }
+        return alternatives;
+    }
+
+private:
+    bool at_end() const { return pos_ >= tokens_.size(); }
+    std::string_view peek() const { return tokens_[pos_]; }
+
+    std::vector<Sequence> parse_alternatives() {
+        std::vector<Sequence> alternatives{parse_sequence()};
+        while (!at_end() && peek() == "|") {
+            ++pos_;
+            alternatives.push_back(parse_sequence());
+        }
+        return alternatives;
+    }
+
+    Sequence parse_sequence() {
+        Sequence sequence;
+        while (!at_end() && peek() != "|" && !is_closer(peek())) {
+            const std::string_view token = tokens_[pos_++];
+            if (token == "[" || token == "(" || token == "<") {
+                sequence.push_back(parse_group(token));
+            } else if (token == "...") {
+                sequence.push_back(Node{.kind = Node::kEllipsis});
+            } else {
+                sequence.push_back(Node{.kind = Node::kWord, .word = token});
+            }
+        }
+        return sequence;
+    }
+
+    Node parse_group(std::string_view opener) {
+        Node group{.kind = Node::kGroup, .optional = opener == "["};
+        group.alternatives = parse_alternatives();
+        if (!at_end() && peek() == closer_of(opener)) ++pos_;
+        return group;
+    }
+
+    std::vector<std::string_view> tokens_;
+    std::size_t pos_ = 0;
+};
+
+// ---- tree to DocArguments -------------------------------------------------------
+
+// "EX", "LIB-NAME": letters all upper case. Values are lower case.
+bool is_token_word(std::string_view word) {
+    const bool has_upper = std::any_of(word.begin(), word.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+    const bool has_lower = std::any_of(word.begin(), word.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+    return has_upper && !has_lower;
+}
+
+// The type of a value, guessed from its name as Redis names its arguments.
+std::string value_type(std::string_view name) {
+    static constexpr std::array<std::string_view, 17> kIntegers = {
+        "count", "seconds", "milliseconds", "index", "offset", "start", "end", "timeout", "numkeys",
+        "db", "port", "client-id", "increment", "decrement", "protover", "length", "numreplicas"};
+    if (name == "key" || name.ends_with("key") || name == "source" || name == "destination") return "key";
+    if (name.starts_with("unix-time")) return "unix-time";
+    if (name == "pattern") return "pattern";
+    if (std::find(kIntegers.begin(), kIntegers.end(), name) != kIntegers.end()) return "integer";
+    return "string";
+}
+
+DocArgument value_argument(std::string_view word) { return DocArgument{.name = std::string(word), .type = value_type(word)}; }
+
+std::string joined_names(const std::vector<DocArgument>& args) {
+    std::string name;
+    for (const DocArgument& a : args) name += (name.empty() ? "" : "_") + a.name;
+    return name;
+}
+
+DocArgument block(std::vector<DocArgument> args) {
+    return DocArgument{.name = joined_names(args), .type = "block", .arguments = std::move(args)};
+}
+
+// One argument for a list: itself when alone, a block otherwise.
+DocArgument single(std::vector<DocArgument> args) {
+    if (args.size() == 1) return std::move(args.front());
+    return block(std::move(args));
+}
+
+// A token and the values that follow it: a pure token, the value carrying
+// the token, or a block named after the token.
+DocArgument tokenized(std::string_view token, std::vector<DocArgument> values) {
+    std::string lower(token);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (values.empty()) return DocArgument{.name = lower, .type = "pure-token", .token = std::string(token)};
+    if (values.size() == 1 && values.front().token.empty()) {
+        DocArgument arg = std::move(values.front());
+        arg.token = std::string(token);
+        return arg;
+    }
+    return DocArgument{.name = lower, .type = "block", .token = std::string(token), .arguments = std::move(values)};
+}
+
+std::vector<DocArgument> convert_sequence(const Sequence& sequence);
+
+DocArgument convert_alternatives(const std::vector<Sequence>& alternatives) {
+    if (alternatives.size() == 1) return single(convert_sequence(alternatives.front()));
+    DocArgument oneof{.type = "oneof"};
+    for (const Sequence& alternative : alternatives) oneof.arguments.push_back(single(convert_sequence(alternative)));
+    oneof.name = joined_names(oneof.arguments);
+    return oneof;
+}
+
+DocArgument convert_group(const Node& group) {
+    DocArgument arg = convert_alternatives(group.alternatives);
+    arg.optional = arg.optional || group.optional;
+    return arg;
+}
+
+// "[x ...]": an optional group of one alternative ending in "...".
+bool is_repetition(const Node& node) {
+    return node.kind == Node::kGroup && node.optional && node.alternatives.size() == 1 &&
+           !node.alternatives.front().empty() && node.alternatives.front().back().kind == Node::kEllipsis;
+}
+
+bool same_names(const std::vector<DocArgument>& out, const std::vector<DocArgument>& repeated) {
+    if (repeated.empty() || out.size() < repeated.size()) return false;
+    return std::equal(repeated.begin(), repeated.end(), out.end() - static_cast<std::ptrdiff_t>(repeated.size()),
+                      [](const DocArgument& a, const DocArgument& b) { return a.name == b.name; });
+}
+
+// "key [key ...]" makes the previous argument(s) multiple; a repetition of
+// something not just written ("[key ...]" alone) is an optional multiple one.
+void apply_repetition(std::vector<DocArgument>& out, const Node& group) {
+    Sequence content = group.alternatives.front();
+    content.pop_back();  // the "..."
+    std::vector<DocArgument> repeated = convert_sequence(content);
+    if (!same_names(out, repeated)) {
+        DocArgument arg = single(std::move(repeated));
+        arg.optional = arg.multiple = true;
+        out.push_back(std::move(arg));
+        return;
+    }
+    if (repeated.size() > 1) {
+        std::vector<DocArgument> members(std::make_move_iterator(out.end() - static_cast<std::ptrdiff_t>(repeated.size())),
+                                         std::make_move_iterator(out.end()));
+        out.resize(out.size() - repeated.size());
+        out.push_back(block(std::move(members)));
+    }
+    out.back().multiple = true;
+    out.back().multiple_token = out.back().multiple_token || !repeated.front().token.empty();
+}
+
+std::vector<DocArgument> convert_sequence(const Sequence& sequence) {
+    std::vector<DocArgument> out;
+    for (std::size_t i = 0; i < sequence.size();) {
+        const Node& node = sequence[i++];
+        if (node.kind == Node::kEllipsis) {
+            if (!out.empty()) out.back().multiple = true;
+        } else if (is_repetition(node)) {
+            apply_repetition(out, node);
+        } else if (node.kind == Node::kGroup) {
+            out.push_back(convert_group(node));
+        } else if (!is_token_word(node.word)) {
+            out.push_back(value_argument(node.word));
+        } else {
+            // The token's values: the lower-case words after it, or one required group.
+            std::vector<DocArgument> values;
+            while (i < sequence.size() && sequence[i].kind == Node::kWord && !is_token_word(sequence[i].word)) {
+                values.push_back(value_argument(sequence[i++].word));
+            }
+            if (values.empty() && i < sequence.size() && sequence[i].kind == Node::kGroup && !sequence[i].optional) {
+                values.push_back(convert_group(sequence[i++]));
+            }
+            out.push_back(tokenized(node.word, std::move(values)));
+        }
+    }
+    return out;
+}
+
+// ---- replies --------------------------------------------------------------------
+
+void reply_flags(protocol::ReplyBuilder& reply, const std::vector<std::string_view>& flags) {
+    reply.set(flags.size());
+    for (std::string_view f : flags) reply.simple(f);
+}
+
+void reply_arguments(protocol::ReplyBuilder& reply, const std::vector<DocArgument>& args);
+
+void reply_argument(protocol::ReplyBuilder& reply, const DocArgument& arg) {
+    std::vector<std::string_view> flags;
+    if (arg.optional) flags.push_back("optional");
+    if (arg.multiple) flags.push_back("multiple");
+    if (arg.multiple_token) flags.push_back("multiple_token");
+    const bool is_key = arg.type == "key";
+    const bool has_children = arg.type == "oneof" || arg.type == "block";
+    reply.map(2 + is_key + !arg.token.empty() + !flags.empty() + has_children);
+    reply.bulk("name");
+    reply.bulk(arg.name);
+    reply.bulk("type");
+    reply.bulk(arg.type);
+    if (is_key) {
+        // tierkv describes a command's keys with one key spec.
+        reply.bulk("key_spec_index");
+        reply.integer(0);
+    }
+    if (!arg.token.empty()) {
+        reply.bulk("token");
+        reply.bulk(arg.token);
+    }
+    if (!flags.empty()) {
+        reply.bulk("flags");
+        reply_flags(reply, flags);
+    }
+    if (has_children) {
+        reply.bulk("arguments");
+        reply_arguments(reply, arg.arguments);
+    }
+}
+
+void reply_arguments(protocol::ReplyBuilder& reply, const std::vector<DocArgument>& args) {
+    reply.array(args.size());
+    for (const DocArgument& arg : args) reply_argument(reply, arg);
+}
+
+// Redis's command flag names, in the order COMMAND INFO lists them.
+std::vector<std::string_view> flag_names(const CommandSpec& spec) {
+    static constexpr std::array<std::pair<CommandFlag, std::string_view>, 11> kNames = {{
+        {kWrite, "write"},
+        {kReadOnly, "readonly"},
+        {kDenyOom, "denyoom"},
+        {kAdmin, "admin"},
+        {kNoScript, "noscript"},
+        {kLoading, "loading"},
+        {kStale, "stale"},
+        {kSkipSlowlog, "skip_slowlog"},
+        {kFast, "fast"},
+        {kNoAuth, "no_auth"},
+        {kAllowBusy, "allow_busy"},
+    }};
+    std::vector<std::string_view> names;
+    for (const auto& [flag, name] : kNames) {
+        if (spec.has_flag(flag)) names.push_back(name);
+    }
+    return names;
+}
+
+std::string_view group_category(std::string_view group) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kCategories = {{
+        {"generic", "@keyspace"},
+        {"string", "@string"},
+        {"list", "@list"},
+        {"set", "@set"},
+        {"sorted-set", "@sortedset"},
+        {"hash", "@hash"},
+        {"bitmap", "@bitmap"},
+        {"hyperloglog", "@hyperloglog"},
+        {"geo", "@geo"},
+        {"stream", "@stream"},
+        {"pubsub", "@pubsub"},
+        {"connection", "@connection"},
+        {"transactions", "@transaction"},
+        {"scripting", "@scripting"},
+    }};
+    for (const auto& [name, category] : kCategories) {
+        if (name == group) return category;
+    }
+    return {};
+}
+
+// Redis's key spec flags for a command's one key range.
+std::vector<std::string_view> key_spec_flags(const CommandSpec& spec) {
+    if (spec.has_flag(kWrite)) return {"RW", "update"};
+    return {"RO", "access"};
+}
+
+void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    if (spec.keys.first <= 0) {
+        reply.set(0);
+        return;
+    }
+    // Redis counts the last key from the first one; negative counts from the end.
+    const int lastkey = spec.keys.last >= 0 ? spec.keys.last - spec.keys.first : spec.keys.last;
+    reply.set(1);
+    reply.map(3);
+    reply.bulk("flags");
+    reply_flags(reply, key_spec_flags(spec));
+    reply.bulk("begin_search");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("index");
+    reply.bulk("spec");
+    reply.map(1);
+    reply.bulk("index");
+    reply.integer(spec.keys.first);
+    reply.bulk("find_keys");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("range");
+    reply.bulk("spec");
+    reply.map(3);
+    reply.bulk("lastkey");
+    reply.integer(lastkey);
+    reply.bulk("keystep");
+    reply.integer(std::max(spec.keys.step, 1));
+    reply.bulk("limit");
+    reply.integer(0);
+}
+
+}  // namespace
+
+std::vector<DocArgument> parse_syntax(std::string_view syntax) {
+    SyntaxParser parser(lex(syntax));
+    const std::vector<Sequence> alternatives = parser.parse_all();
+    if (alternatives.size() == 1) return convert_sequence(alternatives.front());
+    return {convert_alternatives(alternatives)};
+}
+
+std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
+    std::vector<std::string_view> categories;
+    const std::string_view group = group_category(spec.group);
+    if (group == "@keyspace") categories.push_back(group);
+    if (spec.has_flag(kReadOnly)) categories.push_back("@read");
+    if (spec.has_flag(kWrite)) categories.push_back("@write");
+    if (!group.empty() && group != "@keyspace" && group != "@connection" && group != "@transaction" &&
+        group != "@scripting") {
+        categories.push_back(group);
+    }
+    if (spec.has_flag(kAdmin)) categories.push_back("@admin");
+    categories.push_back(spec.has_flag(kFast) ? "@fast" : "@slow");
+    if (spec.has_flag(kAdmin)) categories.push_back("@dangerous");
+    if (group == "@connection" || group == "@transaction" || group == "@scripting") categories.push_back(group);
+    return categories;
+}
+
+const CommandSpec* find_command(const CommandTable& table, std::string_view full_name) {
+    const std::size_t bar = full_name.find('|');
+    const CommandSpec* parent = table.find(full_name.substr(0, bar));
+    if (parent == nullptr || bar == std::string_view::npos) return parent;
+    return table.find_subcommand(*parent, full_name.substr(bar + 1));
+}
+
+void reply_command_info(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    reply.array(10);
+    reply.bulk(spec.name);
+    reply.integer(spec.arity);
+    reply_flags(reply, flag_names(spec));
+    reply.integer(spec.keys.first);
+    reply.integer(spec.keys.last);
+    reply.integer(spec.keys.step);
+    reply_flags(reply, acl_categories(spec));
+    reply.set(0);  // tips
+    reply_key_specs(reply, spec);
+    // Redis replies an empty set, not an empty array, when there are none.
+    if (spec.subcommands.empty()) {
+        reply.set(0);
+        return;
+    }
+    reply.array(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) reply_command_info(reply, sub);
+}
+
+void reply_command_docs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    const std::vector<DocArgument> arguments = parse_syntax(spec.syntax);
+    reply.map(2 + !spec.since.empty() + !spec.complexity.empty() + !arguments.empty() + !spec.subcommands.empty());
+    reply.bulk("summary");
+    reply.bulk(spec.summary);
+    if (!spec.since.empty()) {
+        reply.bulk("since");
+        reply.bulk(spec.since);
+    }
+    reply.bulk("group");
+    reply.bulk(spec.group);
+    if (!spec.complexity.empty()) {
+        reply.bulk("complexity");
+        reply.bulk(spec.complexity);
+    }
+    if (!arguments.empty()) {
+        reply.bulk("arguments");
+        reply_arguments(reply, arguments);
+    }
+    if (!spec.subcommands.empty()) {
+        reply.bulk("subcommands");
+        reply.map(spec.subcommands.size());
+        for (const CommandSpec& sub : spec.subcommands) {
+            reply.bulk(sub.name);
+            reply_command_docs(reply, sub);
+        }
+    }
+}
+
+}  // namespace tierkv::server
