@@ -21,11 +21,12 @@ ConfigParam int_param(std::string_view name, std::string_view description, bool 
                       int lo, int hi) {
     return ConfigParam{
         name, description, runtime, [field](const Config& c) { return std::to_string(c.*field); },
-        [field, lo, hi, name](Config& c, std::string_view value) -> std::optional<std::string> {
+        [field, lo, hi](Config& c, std::string_view value) -> std::optional<std::string> {
+            // Redis's two texts, which CONFIG SET replies.
             auto v = parse_int(value);
-            if (!v || *v < lo || *v > hi) {
-                return "argument couldn't be parsed into an integer or is out of range for '" + std::string(name) +
-                       "'";
+            if (!v) return "argument couldn't be parsed into an integer";
+            if (*v < lo || *v > hi) {
+                return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
             }
             c.*field = static_cast<int>(*v);
             return std::nullopt;

@@ -3,6 +3,7 @@
 // and config.c.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -73,25 +74,42 @@ void flushall(CommandContext& ctx) { flush(ctx, std::nullopt); }
 
 // ---- CONFIG --------------------------------------------------------------------------
 
-bool matches_any(std::span<const std::string_view> patterns, std::string_view name) {
-    for (std::string_view pattern : patterns) {
-        if (storage::glob_match(pattern, name, true)) return true;
+// The parameters CONFIG GET names, each once, with the name to reply:
+// a name given without glob characters is replied as given (any case),
+// as Redis does; a glob match by the parameter's own name.
+class ConfigMatches {
+public:
+    void add_pattern(std::string_view pattern) {
+        if (pattern.find_first_of("*?[") == std::string_view::npos) {
+            if (const ConfigParam* param = find_config_param(pattern)) add(param, pattern);
+            return;
+        }
+        for (const ConfigParam& param : config_params()) {
+            if (storage::glob_match(pattern, param.name, true)) add(&param, param.name);
+        }
     }
-    return false;
-}
+
+    void reply(protocol::ReplyBuilder& reply, const Config& config) const {
+        reply.map(matches_.size());
+        for (const auto& [param, name] : matches_) {
+            reply.bulk(name);
+            reply.bulk(param->get(config));
+        }
+    }
+
+private:
+    void add(const ConfigParam* param, std::string_view name) {
+        const bool seen = std::any_of(matches_.begin(), matches_.end(), [&](const auto& m) { return m.first == param; });
+        if (!seen) matches_.emplace_back(param, name);
+    }
+
+    std::vector<std::pair<const ConfigParam*, std::string_view>> matches_;
+};
 
 void config_get(CommandContext& ctx) {
-    const std::span<const std::string_view> patterns = args_from(ctx, 2);
-    const Config config = ctx.server.config();
-    std::vector<const ConfigParam*> matched;
-    for (const ConfigParam& param : config_params()) {
-        if (matches_any(patterns, param.name)) matched.push_back(&param);
-    }
-    ctx.reply.map(matched.size());
-    for (const ConfigParam* param : matched) {
-        ctx.reply.bulk(param->name);
-        ctx.reply.bulk(param->get(config));
-    }
+    ConfigMatches matches;
+    for (std::string_view pattern : args_from(ctx, 2)) matches.add_pattern(pattern);
+    matches.reply(ctx.reply, ctx.server.config());
 }
 
 void config_set(CommandContext& ctx) {
