@@ -54,7 +54,6 @@ bool reply_value_of(CommandContext& ctx, std::string_view key) {
 Entry& store_keeping_ttl(DbView& db, Entry* existing, std::string_view key, Value value) {
     if (existing == nullptr) return db.set(key, std::move(value));
     existing->value = std::move(value);
-    db.touch(*existing);
     return *existing;
 }
 
@@ -186,7 +185,7 @@ SetOutcome set_generic(CommandContext& ctx, std::string_view key, std::string_vi
     if (opts.get && !reply_value_of(ctx, key)) return SetOutcome::kFailed;
 
     DbView db = ctx.db();
-    Entry* existing = db.find(key);
+    Entry* existing = db.find_for_write(key);
     if ((opts.nx && existing) || (opts.xx && !existing)) return SetOutcome::kAborted;
 
     Entry& entry = opts.keepttl ? store_keeping_ttl(db, existing, key, Value::string(value))
@@ -279,7 +278,7 @@ void mget(CommandContext& ctx) {
 bool any_key_exists(CommandContext& ctx) {
     DbView db = ctx.db();
     for (std::size_t i = 1; i < ctx.argc(); i += 2) {
-        if (db.find(ctx.args[i])) return true;
+        if (db.find_for_write(ctx.args[i])) return true;
     }
     return false;
 }
@@ -312,7 +311,7 @@ bool add_would_overflow(std::int64_t value, std::int64_t delta) {
 // Redis's incrDecrCommand: the key keeps its TTL.
 void incr_decr(CommandContext& ctx, std::int64_t delta) {
     DbView db = ctx.db();
-    Entry* entry = db.find(ctx.args[1]);
+    Entry* entry = db.find_for_write(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
     std::int64_t value = 0;
     if (entry) {
@@ -362,7 +361,7 @@ std::optional<long double> float_or_reply(CommandContext& ctx, std::string_view 
 
 void incrbyfloat(CommandContext& ctx) {
     DbView db = ctx.db();
-    Entry* entry = db.find(ctx.args[1]);
+    Entry* entry = db.find_for_write(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
     long double value = 0;
     if (entry) {
@@ -382,7 +381,7 @@ void incrbyfloat(CommandContext& ctx) {
 
 void append(CommandContext& ctx) {
     DbView db = ctx.db();
-    Entry* entry = db.find(ctx.args[1]);
+    Entry* entry = db.find_for_write(ctx.args[1]);
     if (!entry) {
         db.set(ctx.args[1], Value::string(ctx.args[2]));
         return ctx.reply.integer(static_cast<std::int64_t>(ctx.args[2].size()));
@@ -390,7 +389,6 @@ void append(CommandContext& ctx) {
     if (!check_string(ctx, entry) || !check_string_length(ctx, entry->value.data.size(), ctx.args[2].size())) return;
     entry->value.data.append(ctx.args[2]);
     entry->value.modified_in_place = true;
-    db.touch(*entry);
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
 }
 
@@ -435,7 +433,7 @@ void setrange(CommandContext& ctx) {
     if (*offset < 0) return ctx.reply.error(kErrOffsetRange);
     const std::string_view patch = ctx.args[3];
     DbView db = ctx.db();
-    Entry* entry = db.find(ctx.args[1]);
+    Entry* entry = db.find_for_write(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
     const std::size_t old_size = entry ? entry->value.data.size() : 0;
     // Writing nothing changes nothing, and creates no key.
@@ -444,7 +442,6 @@ void setrange(CommandContext& ctx) {
     if (!entry) entry = &db.set(ctx.args[1], Value::string(""));
     overwrite_at(entry->value.data, static_cast<std::size_t>(*offset), patch);
     entry->value.modified_in_place = true;
-    db.touch(*entry);
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
 }
 
