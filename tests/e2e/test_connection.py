@@ -12,7 +12,7 @@ import unittest
 
 import redis
 
-from resp_client import RespClient, RespError, RespSet
+from resp_client import RespClient, RespError
 from tierkv_harness import TierkvServer
 
 PASSWORD = "s3cret"
