@@ -54,6 +54,11 @@ struct CommandSpec {
     std::string_view complexity;
     std::string_view syntax;  // argument syntax after the name, e.g. "key value [NX|XX]"
     std::vector<CommandSpec> subcommands;
+    // For COMMAND INFO, both space-separated: ACL categories beyond those the
+    // flags and group imply (e.g. "@keyspace @dangerous"), and Redis's tips
+    // (e.g. "nondeterministic_output").
+    std::string_view extra_acl_categories;
+    std::string_view tips;
 
     bool has_flag(CommandFlag f) const { return (flags & f) != 0; }
     // Whether `argc` arguments (the name included) satisfy the arity.

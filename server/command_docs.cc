@@ -239,6 +239,17 @@ std::vector<DocArgument> convert_sequence(const Sequence& sequence) {
 
 // ---- replies --------------------------------------------------------------------
 
+std::vector<std::string_view> split_words(std::string_view text) {
+    std::vector<std::string_view> words;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = std::min(text.find(' ', start), text.size());
+        if (end > start) words.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return words;
+}
+
 void reply_flags(protocol::ReplyBuilder& reply, const std::vector<std::string_view>& flags) {
     reply.set(flags.size());
     for (std::string_view f : flags) reply.simple(f);
@@ -376,19 +387,29 @@ std::vector<DocArgument> parse_syntax(std::string_view syntax) {
 }
 
 std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
+    // Every category, in the order Redis lists them.
+    static constexpr std::array<std::string_view, 21> kOrder = {
+        "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash",
+        "@string", "@bitmap", "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin",
+        "@fast", "@slow", "@blocking", "@dangerous", "@connection", "@transaction", "@scripting"};
+    const std::vector<std::string_view> extra = split_words(spec.extra_acl_categories);
+    // A bare container (CLIENT, CONFIG) is in no category of its group.
+    const bool container = spec.handler == nullptr && !spec.subcommands.empty();
+    const std::string_view group = container ? std::string_view() : group_category(spec.group);
+    auto applies = [&](std::string_view category) {
+        if (category == group) return true;
+        if (std::find(extra.begin(), extra.end(), category) != extra.end()) return true;
+        if (category == "@read") return spec.has_flag(kReadOnly);
+        if (category == "@write") return spec.has_flag(kWrite);
+        if (category == "@admin" || category == "@dangerous") return spec.has_flag(kAdmin);
+        if (category == "@fast") return spec.has_flag(kFast);
+        if (category == "@slow") return !spec.has_flag(kFast);
+        return false;
+    };
     std::vector<std::string_view> categories;
-    const std::string_view group = group_category(spec.group);
-    if (group == "@keyspace") categories.push_back(group);
-    if (spec.has_flag(kReadOnly)) categories.push_back("@read");
-    if (spec.has_flag(kWrite)) categories.push_back("@write");
-    if (!group.empty() && group != "@keyspace" && group != "@connection" && group != "@transaction" &&
-        group != "@scripting") {
-        categories.push_back(group);
+    for (std::string_view category : kOrder) {
+        if (applies(category)) categories.push_back(category);
     }
-    if (spec.has_flag(kAdmin)) categories.push_back("@admin");
-    categories.push_back(spec.has_flag(kFast) ? "@fast" : "@slow");
-    if (spec.has_flag(kAdmin)) categories.push_back("@dangerous");
-    if (group == "@connection" || group == "@transaction" || group == "@scripting") categories.push_back(group);
     return categories;
 }
 
@@ -408,7 +429,9 @@ void reply_command_info(protocol::ReplyBuilder& reply, const CommandSpec& spec) 
     reply.integer(spec.keys.last);
     reply.integer(spec.keys.step);
     reply_flags(reply, acl_categories(spec));
-    reply.set(0);  // tips
+    const std::vector<std::string_view> tips = split_words(spec.tips);
+    reply.set(tips.size());
+    for (std::string_view tip : tips) reply.bulk(tip);
     reply_key_specs(reply, spec);
     // Redis replies an empty set, not an empty array, when there are none.
     if (spec.subcommands.empty()) {

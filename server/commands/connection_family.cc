@@ -493,10 +493,11 @@ std::vector<CommandSpec> client_subcommands() {
     subs.push_back({.name = "client|list", .arity = -2, .flags = kClientAdminFlags, .handler = client_list,
                     .group = "connection", .summary = "Lists open connections.", .since = "2.4.0",
                     .complexity = "O(N) where N is the number of client connections",
-                    .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"});
+                    .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]",
+                    .tips = "nondeterministic_output"});
     subs.push_back({.name = "client|info", .arity = 2, .flags = kClientFlags, .handler = client_info,
                     .group = "connection", .summary = "Returns information about the connection.",
-                    .since = "6.2.0", .complexity = "O(1)", .syntax = ""});
+                    .since = "6.2.0", .complexity = "O(1)", .syntax = "", .tips = "nondeterministic_output"});
     subs.push_back({.name = "client|kill", .arity = -3, .flags = kClientAdminFlags, .handler = client_kill,
                     .group = "connection", .summary = "Terminates open connections.", .since = "2.4.0",
                     .complexity = "O(N) where N is the number of client connections",
@@ -518,13 +519,13 @@ std::vector<CommandSpec> client_subcommands() {
 }  // namespace
 
 void register_connection_commands(CommandTable& table) {
-    table.add({.name = "ping", .arity = -1, .flags = kFast | kStale | kLoading, .handler = ping,
+    table.add({.name = "ping", .arity = -1, .flags = kFast, .handler = ping,
                .group = "connection", .summary = "Returns the server's liveliness response.", .since = "1.0.0",
                .complexity = "O(1)", .syntax = "[message]"});
     table.add({.name = "echo", .arity = 2, .flags = kFast | kStale | kLoading, .handler = echo,
                .group = "connection", .summary = "Returns the given string.", .since = "1.0.0",
                .complexity = "O(1)", .syntax = "message"});
-    table.add({.name = "quit", .arity = -1, .flags = kFast | kNoAuth | kStale | kLoading | kAllowBusy,
+    table.add({.name = "quit", .arity = -1, .flags = kFast | kNoAuth | kNoScript | kStale | kLoading | kAllowBusy,
                .handler = quit, .group = "connection", .summary = "Closes the connection.", .since = "1.0.0",
                .complexity = "O(1)", .syntax = ""});
     table.add({.name = "select", .arity = 2, .flags = kFast | kStale | kLoading, .handler = select,

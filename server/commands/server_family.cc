@@ -318,29 +318,34 @@ std::vector<CommandSpec> config_subcommands() {
 
 std::vector<CommandSpec> command_subcommands() {
     constexpr std::uint32_t kFlags = kLoading | kStale;
+    constexpr std::string_view kCategory = "@connection";
+    constexpr std::string_view kTips = "nondeterministic_output_order";
     std::vector<CommandSpec> subs;
     subs.push_back({.name = "command|count", .arity = 2, .flags = kFlags, .handler = command_count,
                     .group = "server", .summary = "Returns a count of commands.", .since = "2.8.13",
-                    .complexity = "O(1)", .syntax = ""});
+                    .complexity = "O(1)", .syntax = "", .extra_acl_categories = kCategory});
     subs.push_back({.name = "command|list", .arity = -2, .flags = kFlags, .handler = command_list,
                     .group = "server", .summary = "Returns a list of command names.", .since = "7.0.0",
                     .complexity = "O(N) where N is the total number of Redis commands",
-                    .syntax = "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]"});
+                    .syntax = "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
+                    .extra_acl_categories = kCategory, .tips = kTips});
     subs.push_back({.name = "command|info", .arity = -2, .flags = kFlags, .handler = command_info,
                     .group = "server", .summary = "Returns information about one, multiple or all commands.",
                     .since = "2.8.13", .complexity = "O(N) where N is the number of commands to look up",
-                    .syntax = "[command-name [command-name ...]]"});
+                    .syntax = "[command-name [command-name ...]]", .extra_acl_categories = kCategory,
+                    .tips = kTips});
     subs.push_back({.name = "command|docs", .arity = -2, .flags = kFlags, .handler = command_docs,
                     .group = "server", .summary = "Returns documentary information about one, multiple or all commands.",
                     .since = "7.0.0", .complexity = "O(N) where N is the number of commands to look up",
-                    .syntax = "[command-name [command-name ...]]"});
+                    .syntax = "[command-name [command-name ...]]", .extra_acl_categories = kCategory,
+                    .tips = kTips});
     subs.push_back({.name = "command|getkeys", .arity = -4, .flags = kFlags, .handler = command_getkeys,
                     .group = "server", .summary = "Extracts the key names from an arbitrary command.",
                     .since = "2.8.13", .complexity = "O(N) where N is the number of arguments to the command",
-                    .syntax = "command [arg [arg ...]]"});
+                    .syntax = "command [arg [arg ...]]", .extra_acl_categories = kCategory});
     subs.push_back({.name = "command|help", .arity = 2, .flags = kFlags, .handler = command_help,
                     .group = "server", .summary = "Returns helpful text about the different subcommands.",
-                    .since = "5.0.0", .complexity = "O(1)", .syntax = ""});
+                    .since = "5.0.0", .complexity = "O(1)", .syntax = "", .extra_acl_categories = kCategory});
     return subs;
 }
 
@@ -349,20 +354,22 @@ std::vector<CommandSpec> command_subcommands() {
 void register_server_commands(CommandTable& table) {
     table.add({.name = "info", .arity = -1, .flags = kLoading | kStale, .handler = info, .group = "server",
                .summary = "Returns information and statistics about the server.", .since = "1.0.0",
-               .complexity = "O(1)", .syntax = "[section [section ...]]"});
+               .complexity = "O(1)", .syntax = "[section [section ...]]", .extra_acl_categories = "@dangerous",
+               .tips = "nondeterministic_output"});
     table.add({.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .handler = dbsize, .group = "server",
                .summary = "Returns the number of keys in the database.", .since = "1.0.0", .complexity = "O(1)",
-               .syntax = ""});
+               .syntax = "", .extra_acl_categories = "@keyspace"});
     table.add({.name = "flushdb", .arity = -1, .flags = kWrite, .handler = flushdb, .group = "server",
                .summary = "Removes all keys from the current database.", .since = "1.0.0",
                .complexity = "O(N) where N is the number of keys in the selected database",
-               .syntax = "[ASYNC | SYNC]"});
+               .syntax = "[ASYNC | SYNC]", .extra_acl_categories = "@keyspace @dangerous"});
     table.add({.name = "flushall", .arity = -1, .flags = kWrite, .handler = flushall, .group = "server",
                .summary = "Removes all keys from all databases.", .since = "1.0.0",
                .complexity = "O(N) where N is the total number of keys in all databases",
-               .syntax = "[ASYNC | SYNC]"});
+               .syntax = "[ASYNC | SYNC]", .extra_acl_categories = "@keyspace @dangerous"});
     table.add({.name = "time", .arity = 1, .flags = kLoading | kStale | kFast, .handler = time, .group = "server",
-               .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)", .syntax = ""});
+               .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)", .syntax = "",
+               .tips = "nondeterministic_output"});
     table.add({.name = "shutdown", .arity = -1, .flags = kAdmin | kNoScript | kLoading | kStale | kAllowBusy,
                .handler = shutdown, .group = "server",
                .summary = "Synchronously saves the database(s) to disk and shuts down the server.",
@@ -374,7 +381,8 @@ void register_server_commands(CommandTable& table) {
     table.add({.name = "command", .arity = -1, .flags = kLoading | kStale, .handler = command_all, .group = "server",
                .summary = "Returns detailed information about all commands.", .since = "2.8.13",
                .complexity = "O(N) where N is the total number of Redis commands", .syntax = "",
-               .subcommands = command_subcommands()});
+               .subcommands = command_subcommands(), .extra_acl_categories = "@connection",
+               .tips = "nondeterministic_output_order"});
 }
 
 }  // namespace tierkv::server
