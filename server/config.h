@@ -28,6 +28,9 @@ struct Config {
     int hz = 10;      // background task frequency (active expiry)
     std::int64_t maxmemory = 0;
     std::string maxmemory_policy = "noeviction";
+    int maxmemory_samples = 5;
+    int lfu_log_factor = 10;
+    int lfu_decay_time = 1;
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;

@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "server/config.h"
+#include "storage/eviction_policy.h"
 
 namespace tierkv::server {
 namespace {
@@ -101,8 +102,17 @@ std::vector<ConfigParam> make_params() {
                           INT_MAX));
     p.push_back(int_param("hz", "Background task runs per second (active expiry).", true, &Config::hz, 1, 500));
     p.push_back(memory_param("maxmemory", "Memory limit for data; 0 = none.", true, &Config::maxmemory, 0));
-    p.push_back(string_param("maxmemory-policy", "What to do at the memory limit.", true, &Config::maxmemory_policy,
-                             {"noeviction"}));
+    const auto policies = storage::eviction_policy_names();
+    p.push_back(string_param("maxmemory-policy",
+                             "What to drop at the memory limit: noeviction (refuse writes), allkeys-/volatile- "
+                             "lru, lfu, random, volatile-ttl, allkeys-fifo, allkeys-s3fifo.",
+                             true, &Config::maxmemory_policy, {policies.begin(), policies.end()}));
+    p.push_back(int_param("maxmemory-samples", "Keys the sampling policies (LFU, random, volatile-*) compare per eviction.",
+                          true, &Config::maxmemory_samples, 1, 64));
+    p.push_back(int_param("lfu-log-factor", "LFU: how slowly the access counter grows.", true,
+                          &Config::lfu_log_factor, 0, INT_MAX));
+    p.push_back(int_param("lfu-decay-time", "LFU: idle minutes per counter decrement; 0 = never decay.", true,
+                          &Config::lfu_decay_time, 0, INT_MAX));
     p.push_back(int_param("tcp-keepalive", "TCP keepalive interval in seconds; 0 = off.", true,
                           &Config::tcp_keepalive, 0, INT_MAX));
     p.push_back(ConfigParam{

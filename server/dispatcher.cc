@@ -61,6 +61,17 @@ void log_error_reply(const ClientSession& client, std::string_view command, std:
     spdlog::debug("client {} ({}): {} -> {}", client.id, client.addr, c_string(command).substr(0, 64), error);
 }
 
+// Before a command that may add data: evicts while over maxmemory, a
+// bounded number of keys per command. False when still over the limit and
+// nothing could be evicted (noeviction, or volatile-* with no TTLs left).
+bool make_room(Server& server, const storage::KeyLock& locks, std::int64_t now_ms) {
+    constexpr std::size_t kMaxVictimsPerCommand = 64;
+    auto& keyspace = server.keyspace();
+    if (!keyspace.over_memory_limit()) return true;
+    const storage::EvictionResult result = keyspace.evict(&locks, kMaxVictimsPerCommand, now_ms);
+    return result.within_limit || result.evicted > 0;
+}
+
 }  // namespace
 
 std::string to_upper(std::string_view s) {
@@ -93,7 +104,11 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
         storage::KeyLock locks = server.keyspace().lock(keys, now);
         CommandContext ctx{args, *spec, reply, client, server, locks, now};
         try {
-            spec->handler(ctx);
+            if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
+                reply.error("OOM command not allowed when used memory > 'maxmemory'.");
+            } else {
+                spec->handler(ctx);
+            }
         } catch (const std::exception& e) {
             // A handler bug must cost one reply, not the server.
             spdlog::error("command '{}' failed: {}", spec->name, e.what());

@@ -122,9 +122,12 @@ Fields memory_section(Server& server, const Config& config) {
     add(f, "maxmemory", maxmemory);
     add(f, "maxmemory_human", human_bytes(maxmemory));
     add(f, "maxmemory_policy", config.maxmemory_policy);
+    // Not in Redis: the part of used_memory that counts against maxmemory
+    // (the data and its tables, without client buffers).
+    add(f, "used_memory_dataset", server.keyspace().used_memory());
     add(f, "mem_fragmentation_ratio", fmt::format("{:.2f}", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
     add(f, "mem_fragmentation_bytes", static_cast<std::int64_t>(rss) - static_cast<std::int64_t>(used));
-    add(f, "mem_allocator", "libc");
+    add(f, "mem_allocator", allocator_name());
     add(f, "lazyfree_pending_objects", 0);
     return f;
 }
@@ -167,9 +170,13 @@ Fields stats_section(Server& server) {
     add(f, "instantaneous_output_kbps", fmt::format("{:.2f}", rates.output_kbps));
     add(f, "rejected_connections", stats.rejected_connections.load());
     add(f, "expired_keys", keys.expired);
-    add(f, "evicted_keys", 0);
+    add(f, "evicted_keys", keys.evicted);
     add(f, "keyspace_hits", keys.hits);
     add(f, "keyspace_misses", keys.misses);
+    // Not in Redis: hits / (hits + misses), the figure a cache is judged by.
+    const std::uint64_t lookups = keys.hits + keys.misses;
+    add(f, "keyspace_hit_ratio",
+        fmt::format("{:.4f}", lookups ? static_cast<double>(keys.hits) / static_cast<double>(lookups) : 0.0));
     add(f, "pubsub_channels", 0);
     add(f, "pubsub_patterns", 0);
     add(f, "unexpected_error_replies", stats.unexpected_error_replies.load());

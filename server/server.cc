@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -74,6 +72,14 @@ void Server::apply_hot_settings(const Config& config) {
     hot_.client_query_buffer_limit = config.client_query_buffer_limit;
     hot_.maxclients = config.maxclients;
     hot_.requires_auth = !config.requirepass.empty();
+    keyspace_.set_maxmemory(config.maxmemory);
+    auto& eviction = keyspace_.eviction_settings();
+    eviction.samples = config.maxmemory_samples;
+    eviction.lfu_log_factor = config.lfu_log_factor;
+    eviction.lfu_decay_time = config.lfu_decay_time;
+    if (keyspace_.eviction_policy() != config.maxmemory_policy) {
+        keyspace_.set_eviction_policy(config.maxmemory_policy);
+    }
 }
 
 Config Server::config() const {
@@ -222,19 +228,30 @@ void Server::schedule_housekeeping() {
         // Active expiry gets at most a quarter of the period, like Redis.
         const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(period).count() / 4;
         keyspace_.expire_cycle(storage::unix_time_ms(), steady_ms() + budget);
+        evict_in_background(steady_ms() + budget);
         return_freed_memory();
         sample_stats();
         schedule_housekeeping();
     });
 }
 
+void Server::evict_in_background(std::int64_t deadline_steady_ms) {
+    // Writes evict for themselves; this catches up after maxmemory was
+    // lowered or a large value went in, a batch at a time so each shard
+    // lock is held briefly.
+    constexpr std::size_t kBatch = 64;
+    while (keyspace_.over_memory_limit() && steady_ms() < deadline_steady_ms) {
+        if (keyspace_.evict(nullptr, kBatch, storage::unix_time_ms()).evicted == 0) break;
+    }
+}
+
 void Server::return_freed_memory() {
-    // glibc keeps memory freed by closed connections in per-thread arenas;
-    // hand it back to the OS after clients leave so RSS follows the load.
+    // Buffers of closed connections sit in jemalloc's thread caches and
+    // dirty pages; hand them back after clients leave so RSS follows the load.
     const std::uint64_t closed = stats_.connections_closed.load(std::memory_order_relaxed);
     if (closed == closed_at_last_trim_) return;
     closed_at_last_trim_ = closed;
-    malloc_trim(0);
+    release_free_memory();
 }
 
 void Server::sample_stats() {

@@ -91,6 +91,7 @@ private:
     void on_accepted(asio::ip::tcp::socket socket);
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
+    void evict_in_background(std::int64_t deadline_steady_ms);
     void return_freed_memory();
     void sample_stats();
 

@@ -58,14 +58,19 @@ Entry& DbView::set(std::string_view key, Value value) {
     const std::uint64_t h = ks_->hash(key);
     Table& table = table_for(h);
     Entry* e = table.find(key, h);
-    if (!e) {
-        e = &table.insert(key, h, std::move(value));
-    } else {
-        e->value = std::move(value);
-        table.set_expire(*e, 0);
-    }
-    touch(*e);
+    if (!e) return table.insert(key, h, std::move(value), ks_->clock_seconds(now_ms_));
+    e->value = std::move(value);
+    table.recharge(*e);
+    table.set_expire(*e, 0);
+    table.touch(*e, ks_->clock_seconds(now_ms_));
     return *e;
+}
+
+ValueEdit DbView::edit(Entry& entry) { return ValueEdit(table_for(ks_->hash(entry.key)), entry); }
+
+void DbView::replace_value(Entry& entry, Value value) {
+    entry.value = std::move(value);
+    table_for(ks_->hash(entry.key)).recharge(entry);
 }
 
 bool DbView::erase(std::string_view key) {
@@ -77,7 +82,16 @@ void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
     table_for(ks_->hash(entry.key)).set_expire(entry, expire_at_ms);
 }
 
-void DbView::touch(Entry& entry) { entry.last_access_s = ks_->clock_seconds(now_ms_); }
+void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key)).touch(entry, ks_->clock_seconds(now_ms_)); }
+
+// ---- KeyLock --------------------------------------------------------------
+
+bool KeyLock::holds(const std::mutex& shard_mutex) const {
+    for (const auto& lock : locks_) {
+        if (lock.mutex() == &shard_mutex) return true;
+    }
+    return false;
+}
 
 // ---- Keyspace -------------------------------------------------------------
 
@@ -88,7 +102,8 @@ Keyspace::Keyspace(std::size_t shard_count, std::size_t databases)
     shards_.reserve(shard_count);
     for (std::size_t i = 0; i < shard_count; ++i) {
         auto shard = std::make_unique<Shard>();
-        shard->dbs.resize(databases);
+        shard->dbs.reserve(databases);
+        for (std::size_t db = 0; db < databases; ++db) shard->dbs.push_back(make_table());
         shard->rng.seed(0x9e3779b97f4a7c15ull * (i + 1));
         shards_.push_back(std::move(shard));
     }
@@ -215,7 +230,7 @@ std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
         for (std::size_t i = 0; i < databases_; ++i) {
             if (db && *db != i) continue;
             old.push_back(std::move(shard->dbs[i]));
-            shard->dbs[i] = Table();
+            shard->dbs[i] = make_table();
         }
     }
     return old;
@@ -261,6 +276,7 @@ KeyspaceStats Keyspace::stats() const {
         s.hits += shard->counters.hits.load(std::memory_order_relaxed);
         s.misses += shard->counters.misses.load(std::memory_order_relaxed);
         s.expired += shard->counters.expired.load(std::memory_order_relaxed);
+        s.evicted += shard->counters.evicted.load(std::memory_order_relaxed);
     }
     return s;
 }
@@ -270,7 +286,73 @@ void Keyspace::reset_stats() {
         shard->counters.hits = 0;
         shard->counters.misses = 0;
         shard->counters.expired = 0;
+        shard->counters.evicted = 0;
     }
+}
+
+// ---- Memory limit and eviction ----------------------------------------------
+
+Table Keyspace::make_table() {
+    std::lock_guard guard(policy_mutex_);
+    return Table(make_eviction_policy(policy_name_, eviction_settings_), &used_bytes_);
+}
+
+bool Keyspace::set_eviction_policy(std::string_view name) {
+    if (!make_eviction_policy(name, eviction_settings_)) return false;
+    {
+        std::lock_guard guard(policy_mutex_);
+        policy_name_ = name;
+    }
+    // One shard at a time: clients wait at most for one shard's rebuild.
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        for (Table& table : shard->dbs) table.set_policy(make_eviction_policy(name, eviction_settings_));
+    }
+    return true;
+}
+
+std::string Keyspace::eviction_policy() const {
+    std::lock_guard guard(policy_mutex_);
+    return policy_name_;
+}
+
+bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
+    // Databases share the shard's budget: take from the one holding most.
+    Table* fullest = nullptr;
+    for (Table& table : shard.dbs) {
+        if (table.size() > 0 && (!fullest || table.memory_bytes() > fullest->memory_bytes())) fullest = &table;
+    }
+    if (!fullest) return false;
+    Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
+    if (!victim) return false;
+    const std::string key = victim->key;
+    fullest->erase(key, hash(key));
+    shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std::int64_t now_ms) {
+    EvictionResult result;
+    // Shards take turns, so each gives up its own least valuable keys and
+    // no shard is emptied for the others.
+    std::size_t fruitless = 0;  // shards in a row that had nothing to give
+    while (over_memory_limit() && result.evicted < max_victims && fruitless < shards_.size()) {
+        Shard& shard = *shards_[evict_next_shard_.fetch_add(1, std::memory_order_relaxed) % shards_.size()];
+        bool evicted = false;
+        if (held && held->holds(shard.mutex)) {
+            evicted = evict_one(shard, now_ms);
+        } else if (std::unique_lock lock(shard.mutex, std::try_to_lock); lock.owns_lock()) {
+            evicted = evict_one(shard, now_ms);
+        }
+        if (evicted) {
+            ++result.evicted;
+            fruitless = 0;
+        } else {
+            ++fruitless;
+        }
+    }
+    result.within_limit = !over_memory_limit();
+    return result;
 }
 
 }  // namespace tierkv::storage

@@ -26,12 +26,33 @@ struct ShardCounters {
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
     std::atomic<std::uint64_t> expired{0};
+    std::atomic<std::uint64_t> evicted{0};
 };
 
 struct KeyspaceStats {
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
     std::uint64_t expired = 0;
+    std::uint64_t evicted = 0;
+};
+
+class DbView;
+
+// Changes a value in place (APPEND, SETRANGE, a hash field...) and recounts
+// the entry's memory when the edit is done.
+class ValueEdit {
+public:
+    ValueEdit(Table& table, Entry& entry) : table_(table), entry_(entry) {}
+    ValueEdit(const ValueEdit&) = delete;
+    ValueEdit& operator=(const ValueEdit&) = delete;
+    ~ValueEdit() { table_.recharge(entry_); }
+
+    Value& operator*() { return entry_.value; }
+    Value* operator->() { return &entry_.value; }
+
+private:
+    Table& table_;
+    Entry& entry_;
 };
 
 // One database seen through the shard locks a command holds. Every lookup
@@ -49,6 +70,9 @@ public:
     Entry* find_for_write(std::string_view key);
     // Inserts or replaces the value; the entry loses any expiry.
     Entry& set(std::string_view key, Value value);
+    // Replaces the value of an existing entry, keeping its expiry.
+    void replace_value(Entry& entry, Value value);
+    ValueEdit edit(Entry& entry);
     bool erase(std::string_view key);
     void set_expire(Entry& entry, std::int64_t expire_at_ms);
     void touch(Entry& entry);
@@ -74,6 +98,8 @@ public:
     ~KeyLock() = default;
 
     DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_); }
+    std::int64_t now_ms() const { return now_ms_; }
+    bool holds(const std::mutex& shard_mutex) const;
 
 private:
     friend class Keyspace;
@@ -92,6 +118,11 @@ struct ScanPage {
 struct DbSize {
     std::size_t keys = 0;
     std::size_t expires = 0;
+};
+
+struct EvictionResult {
+    std::size_t evicted = 0;
+    bool within_limit = true;  // used memory is at or under maxmemory now
 };
 
 class Keyspace {
@@ -133,6 +164,28 @@ public:
     KeyspaceStats stats() const;
     void reset_stats();
 
+    // ---- Memory limit and eviction ----
+    // Bytes the tables hold (entries, keys, values, buckets, policy state),
+    // as the allocator counts them. Client buffers are not included.
+    std::int64_t used_memory() const { return used_bytes_.load(std::memory_order_relaxed); }
+    std::int64_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }
+    void set_maxmemory(std::int64_t bytes) { maxmemory_.store(bytes, std::memory_order_relaxed); }
+    bool over_memory_limit() const {
+        const std::int64_t limit = maxmemory();
+        return limit > 0 && used_memory() > limit;
+    }
+    EvictionSettings& eviction_settings() { return eviction_settings_; }
+    // Switches every table to the named policy, keeping every key. False
+    // for an unknown name.
+    bool set_eviction_policy(std::string_view name);
+    std::string eviction_policy() const;
+
+    // Evicts keys until used memory is within maxmemory or `max_victims`
+    // keys are gone. Takes victims from the shards `held` already locks and
+    // from those it can lock without waiting (never blocking, so it cannot
+    // deadlock with the caller's locks); `held` may be null.
+    EvictionResult evict(const KeyLock* held, std::size_t max_victims, std::int64_t now_ms);
+
     // Seconds since the keyspace started, the unit of Entry::last_access_s.
     std::uint32_t clock_seconds(std::int64_t now_ms) const {
         return static_cast<std::uint32_t>((now_ms - start_ms_) / 1000);
@@ -147,6 +200,19 @@ private:
         ShardCounters counters;
         std::mt19937_64 rng;
     };
+
+    Table make_table();
+    // Evicts one key from `shard` (locked by the caller); false when its
+    // policy has nothing to evict.
+    bool evict_one(Shard& shard, std::int64_t now_ms);
+
+    // Declared first: tables add to it until they are destroyed.
+    MemoryGauge used_bytes_{0};
+    std::atomic<std::int64_t> maxmemory_{0};
+    EvictionSettings eviction_settings_;
+    mutable std::mutex policy_mutex_;  // guards policy_name_
+    std::string policy_name_ = "noeviction";
+    std::atomic<std::size_t> evict_next_shard_{0};
 
     std::size_t databases_;
     unsigned shard_bits_;

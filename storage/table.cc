@@ -1,6 +1,10 @@
 #include "storage/table.h"
 
+#include <algorithm>
 #include <bit>
+#include <utility>
+
+#include "storage/memory.h"
 
 namespace tierkv::storage {
 namespace {
@@ -18,7 +22,67 @@ std::uint64_t reverse_bits(std::uint64_t v) {
 
 }  // namespace
 
-Table::~Table() { clear(); }
+Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
+    : policy_(std::move(policy)), gauge_(gauge) {
+    charge_policy();
+}
+
+Table::Table(Table&& other) noexcept
+    : buckets_(std::move(other.buckets_)),
+      size_(std::exchange(other.size_, 0)),
+      volatile_(std::move(other.volatile_)),
+      policy_(std::move(other.policy_)),
+      bytes_(std::exchange(other.bytes_, 0)),
+      policy_bytes_(std::exchange(other.policy_bytes_, 0)),
+      gauge_(other.gauge_) {}
+
+Table& Table::operator=(Table&& other) noexcept {
+    if (this != &other) {
+        clear();
+        charge(-bytes_);  // what clear() leaves: the policy's own overhead
+        buckets_ = std::move(other.buckets_);
+        size_ = std::exchange(other.size_, 0);
+        volatile_ = std::move(other.volatile_);
+        policy_ = std::move(other.policy_);
+        bytes_ = std::exchange(other.bytes_, 0);
+        policy_bytes_ = std::exchange(other.policy_bytes_, 0);
+        gauge_ = other.gauge_;
+    }
+    return *this;
+}
+
+Table::~Table() {
+    clear();
+    charge(-bytes_);
+}
+
+void Table::charge(std::int64_t delta) {
+    bytes_ += delta;
+    if (gauge_ && delta != 0) gauge_->fetch_add(delta, std::memory_order_relaxed);
+}
+
+template <typename Vector, typename Change>
+void Table::charge_vector(Vector& vec, Change change) {
+    const std::size_t before = vec.capacity();
+    change();
+    if (vec.capacity() != before) {
+        const auto block = [](std::size_t capacity) {
+            return static_cast<std::int64_t>(allocation_size(capacity * sizeof(typename Vector::value_type)));
+        };
+        charge(block(vec.capacity()) - block(before));
+    }
+}
+
+void Table::charge_policy() {
+    const auto now = static_cast<std::int64_t>(policy_ ? policy_->overhead_bytes() : 0);
+    charge(now - policy_bytes_);
+    policy_bytes_ = now;
+}
+
+std::uint32_t Table::entry_bytes(const Entry& entry) {
+    return static_cast<std::uint32_t>(allocation_size(sizeof(Node)) + string_heap_bytes(entry.key) +
+                                      value_heap_bytes(entry.value));
+}
 
 Entry* Table::find(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return nullptr;
@@ -28,17 +92,59 @@ Entry* Table::find(std::string_view key, std::uint64_t hash) {
     return nullptr;
 }
 
-Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value) {
+Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s) {
     maybe_grow();
     auto node = std::make_unique<Node>();
     node->hash = hash;
-    node->entry.key.assign(key);
-    node->entry.value = std::move(value);
+    Entry& entry = node->entry;
+    entry.key.assign(key);
+    entry.value = std::move(value);
+    entry.last_access_s = clock_s;
+    entry.charged_bytes = entry_bytes(entry);
+    charge(entry.charged_bytes);
     auto& head = buckets_[index(hash)];
     node->next = std::move(head);
     head = std::move(node);
     ++size_;
-    return head->entry;
+    if (policy_) {
+        policy_->on_insert(entry);
+        charge_policy();
+    }
+    return entry;
+}
+
+void Table::touch(Entry& entry, std::uint32_t clock_s) {
+    if (policy_) policy_->on_access(entry, clock_s);
+    entry.last_access_s = clock_s;
+}
+
+void Table::recharge(Entry& entry) {
+    const std::uint32_t now = entry_bytes(entry);
+    charge(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(entry.charged_bytes));
+    entry.charged_bytes = now;
+}
+
+Entry* Table::eviction_victim(std::mt19937_64& rng, std::uint32_t clock_s) {
+    if (!policy_ || size_ == 0) return nullptr;
+    Entry* victim = policy_->victim(*this, rng, clock_s);
+    charge_policy();
+    return victim;
+}
+
+void Table::set_policy(std::unique_ptr<EvictionPolicy> policy) {
+    if (policy_) {
+        for_each([this](Entry& e) { policy_->on_erase(e); });
+    }
+    policy_ = std::move(policy);
+    if (policy_) {
+        std::vector<Entry*> entries;
+        entries.reserve(size_);
+        for_each([&](Entry& e) { entries.push_back(&e); });
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const Entry* a, const Entry* b) { return a->last_access_s < b->last_access_s; });
+        for (Entry* e : entries) policy_->on_insert(*e);
+    }
+    charge_policy();
 }
 
 bool Table::erase(std::string_view key, std::uint64_t hash) {
@@ -47,6 +153,8 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
         Node& n = **link;
         if (n.hash == hash && n.entry.key == key) {
             drop_volatile(n.entry);
+            if (policy_) policy_->on_erase(n.entry);
+            charge(-static_cast<std::int64_t>(n.entry.charged_bytes));
             *link = std::move(n.next);  // destroys n
             --size_;
             maybe_shrink();
@@ -64,6 +172,10 @@ void Table::drop_volatile(Entry& entry) {
     last->volatile_slot = slot;
     volatile_.pop_back();
     entry.expire_at_ms = 0;
+    // Give back a list that has become mostly empty.
+    if (volatile_.capacity() > 64 && volatile_.size() * 4 < volatile_.capacity()) {
+        charge_vector(volatile_, [&] { volatile_.shrink_to_fit(); });
+    }
 }
 
 void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
@@ -73,14 +185,15 @@ void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
     }
     if (!entry.has_expiry()) {
         entry.volatile_slot = static_cast<std::uint32_t>(volatile_.size());
-        volatile_.push_back(&entry);
+        charge_vector(volatile_, [&] { volatile_.push_back(&entry); });
     }
     entry.expire_at_ms = expire_at_ms;
 }
 
 void Table::resize(std::size_t bucket_count) {
     std::vector<std::unique_ptr<Node>> old = std::move(buckets_);
-    buckets_ = std::vector<std::unique_ptr<Node>>(bucket_count);
+    charge_vector(buckets_, [&] { buckets_ = std::vector<std::unique_ptr<Node>>(bucket_count); });
+    charge(-static_cast<std::int64_t>(allocation_size(old.capacity() * sizeof(old[0]))));
     for (auto& head : old) {
         while (head) {
             std::unique_ptr<Node> node = std::move(head);
@@ -139,14 +252,23 @@ void Table::for_each(const std::function<void(const Entry&)>& visit) const {
     }
 }
 
+void Table::for_each(const std::function<void(Entry&)>& visit) {
+    for (auto& head : buckets_) {
+        for (Node* n = head.get(); n; n = n->next.get()) visit(n->entry);
+    }
+}
+
 void Table::clear() {
+    if (policy_) for_each([this](Entry& e) { policy_->on_erase(e); });
     // Unlink chains iteratively so a long chain cannot recurse deeply.
     for (auto& head : buckets_) {
         while (head) head = std::move(head->next);
     }
-    buckets_.clear();
-    volatile_.clear();
+    charge_vector(buckets_, [&] { decltype(buckets_)().swap(buckets_); });
+    charge_vector(volatile_, [&] { decltype(volatile_)().swap(volatile_); });
     size_ = 0;
+    // What is left is the policy's own bookkeeping.
+    charge(policy_bytes_ - bytes_);
 }
 
 }  // namespace tierkv::storage

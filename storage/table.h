@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <random>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/eviction_policy.h"
 #include "storage/value.h"
 
 namespace tierkv::storage {
@@ -22,28 +24,55 @@ struct Entry {
     std::string key;
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
-    std::uint32_t last_access_s = 0;  // seconds since the keyspace started, for OBJECT IDLETIME
+    std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
     std::uint32_t volatile_slot = 0;  // index in Table::volatile_ while expire_at_ms != 0
+    std::uint32_t charged_bytes = 0;  // what this entry adds to the table's memory count
+    // Eviction policy state: links of the policy's queue (LRU, FIFO, S3-FIFO),
+    // Redis's logarithmic access counter (LFU) and a few policy bits.
+    Entry* policy_prev = nullptr;
+    Entry* policy_next = nullptr;
+    std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
+    std::uint8_t policy_bits = 0;
 
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
 };
 
+// A gauge several tables add their memory to (the keyspace's total).
+using MemoryGauge = std::atomic<std::int64_t>;
+
 class Table {
 public:
     Table() = default;
-    Table(Table&&) noexcept = default;
-    Table& operator=(Table&&) noexcept = default;
+    // `gauge` (may be null) follows this table's memory for as long as the
+    // table lives, including after it was moved out by FLUSHALL ASYNC.
+    Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge);
+    Table(Table&& other) noexcept;
+    Table& operator=(Table&& other) noexcept;
     ~Table();
 
     std::size_t size() const { return size_; }
+    // Bytes the allocator holds for the entries, their keys and values, the
+    // buckets and the policy's own bookkeeping.
+    std::int64_t memory_bytes() const { return bytes_; }
     std::size_t volatile_size() const { return volatile_.size(); }
     std::size_t bucket_count() const { return buckets_.size(); }
 
     Entry* find(std::string_view key, std::uint64_t hash);
-    // The key must not be present.
-    Entry& insert(std::string_view key, std::uint64_t hash, Value value);
+    // The key must not be present. `clock_s` becomes its last access time.
+    Entry& insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s = 0);
     bool erase(std::string_view key, std::uint64_t hash);
+
+    // A command read or wrote the entry: tells the policy, then stamps it.
+    void touch(Entry& entry, std::uint32_t clock_s);
+    // The entry's value changed size in place: recount its memory.
+    void recharge(Entry& entry);
+
+    // What the policy would evict next; nullptr when nothing qualifies.
+    Entry* eviction_victim(std::mt19937_64& rng, std::uint32_t clock_s);
+    // Hands every entry to a new policy (CONFIG SET maxmemory-policy),
+    // least recently used first, so recency-ordered policies start sensibly.
+    void set_policy(std::unique_ptr<EvictionPolicy> policy);
 
     void set_expire(Entry& entry, std::int64_t expire_at_ms);  // 0 removes the expiry
 
@@ -58,6 +87,7 @@ public:
     Entry* random_entry(std::mt19937_64& rng);
 
     void for_each(const std::function<void(const Entry&)>& visit) const;
+    void for_each(const std::function<void(Entry&)>& visit);
     void clear();
 
 private:
@@ -72,12 +102,22 @@ private:
     void maybe_grow();
     void maybe_shrink();
     void drop_volatile(Entry& entry);
+    void charge(std::int64_t delta);
+    // Charges growth or shrinkage of a vector's heap block.
+    template <typename Vector, typename Change>
+    void charge_vector(Vector& vec, Change change);
+    void charge_policy();
+    static std::uint32_t entry_bytes(const Entry& entry);
 
     std::vector<std::unique_ptr<Node>> buckets_;
     std::size_t size_ = 0;
     // Entries with an expiry, for O(1) sampling by the active expiry cycle
     // and volatile-* eviction. Non-owning: nodes never move in memory.
     std::vector<Entry*> volatile_;
+    std::unique_ptr<EvictionPolicy> policy_;  // null: no eviction
+    std::int64_t bytes_ = 0;
+    std::int64_t policy_bytes_ = 0;  // policy_->overhead_bytes() as last charged
+    MemoryGauge* gauge_ = nullptr;
 };
 
 }  // namespace tierkv::storage

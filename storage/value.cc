@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "storage/memory.h"
+
 namespace tierkv::storage {
 
 std::string_view type_name(ValueType type) {
@@ -51,5 +53,7 @@ std::string_view encoding_name(const Value& value) {
     }
     return "unknown";
 }
+
+std::size_t value_heap_bytes(const Value& value) { return string_heap_bytes(value.data); }
 
 }  // namespace tierkv::storage

@@ -26,6 +26,9 @@ struct Value {
     static Value string(std::string_view bytes) { return Value{ValueType::kString, std::string(bytes), false}; }
 };
 
+// Heap bytes the value owns beyond the Value object itself.
+std::size_t value_heap_bytes(const Value& value);
+
 // OBJECT ENCODING's answer for a value: "int", "embstr" or "raw" for strings.
 std::string_view encoding_name(const Value& value);
 

@@ -12,6 +12,7 @@
 #include "server/command_table.h"
 #include "server/help_reply.h"
 #include "server/server.h"
+#include "storage/eviction/lfu.h"
 
 namespace tierkv::server {
 
@@ -282,7 +283,9 @@ const Entry* object_lookup(CommandContext& ctx) {
     return e;
 }
 
-bool lfu_policy(const CommandContext& ctx) { return ctx.server.config().maxmemory_policy.ends_with("-lfu"); }
+bool lfu_policy(const CommandContext& ctx) {
+    return storage::policy_tracks_frequency(ctx.server.keyspace().eviction_policy());
+}
 
 void object_encoding(CommandContext& ctx) {
     if (const Entry* e = object_lookup(ctx)) ctx.reply.bulk(storage::encoding_name(e->value));
@@ -321,9 +324,8 @@ void object_idletime(CommandContext& ctx) {
     ctx.reply.integer(idle_seconds(ctx, *e));
 }
 
-// No access counter is kept per key: report what Redis reports for a key
-// not read since it was written, its initial counter (5) less one per idle
-// minute (the default lfu-decay-time).
+// The key's LFU counter as the policy would judge it now: decayed by its
+// idle time, as Redis's OBJECT FREQ reports it.
 void object_freq(CommandContext& ctx) {
     const Entry* e = object_lookup(ctx);
     if (!e) return;
@@ -333,8 +335,9 @@ void object_freq(CommandContext& ctx) {
             "switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    constexpr std::int64_t kInitialCounter = 5;
-    ctx.reply.integer(std::max<std::int64_t>(0, kInitialCounter - idle_seconds(ctx, *e) / 60));
+    const auto idle = static_cast<std::uint32_t>(idle_seconds(ctx, *e));
+    const int decay_time = ctx.server.keyspace().eviction_settings().lfu_decay_time.load();
+    ctx.reply.integer(storage::lfu_decayed(e->lfu_counter, idle, decay_time));
 }
 
 void object_help(CommandContext& ctx) {

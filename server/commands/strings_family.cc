@@ -53,7 +53,7 @@ bool reply_value_of(CommandContext& ctx, std::string_view key) {
 // dbReplaceValue does), or creates the key when there is none.
 Entry& store_keeping_ttl(DbView& db, Entry* existing, std::string_view key, Value value) {
     if (existing == nullptr) return db.set(key, std::move(value));
-    existing->value = std::move(value);
+    db.replace_value(*existing, std::move(value));
     return *existing;
 }
 
@@ -387,8 +387,11 @@ void append(CommandContext& ctx) {
         return ctx.reply.integer(static_cast<std::int64_t>(ctx.args[2].size()));
     }
     if (!check_string(ctx, entry) || !check_string_length(ctx, entry->value.data.size(), ctx.args[2].size())) return;
-    entry->value.data.append(ctx.args[2]);
-    entry->value.modified_in_place = true;
+    {
+        auto value = db.edit(*entry);
+        value->data.append(ctx.args[2]);
+        value->modified_in_place = true;
+    }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
 }
 
@@ -440,8 +443,11 @@ void setrange(CommandContext& ctx) {
     if (patch.empty()) return ctx.reply.integer(static_cast<std::int64_t>(old_size));
     if (!check_string_length(ctx, static_cast<std::uint64_t>(*offset), patch.size())) return;
     if (!entry) entry = &db.set(ctx.args[1], Value::string(""));
-    overwrite_at(entry->value.data, static_cast<std::size_t>(*offset), patch);
-    entry->value.modified_in_place = true;
+    {
+        auto value = db.edit(*entry);
+        overwrite_at(value->data, static_cast<std::size_t>(*offset), patch);
+        value->modified_in_place = true;
+    }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
 }
 
