@@ -108,7 +108,7 @@ std::vector<ConfigParam> make_params() {
                              "lru, lfu, random, volatile-ttl, allkeys-fifo, allkeys-s3fifo.",
                              true, &Config::maxmemory_policy, {policies.begin(), policies.end()}));
     p.push_back(int_param("maxmemory-samples", "Keys the sampling policies (LFU, random, volatile-*) compare per eviction.",
-                          true, &Config::maxmemory_samples, 1, 64));
+                          true, &Config::maxmemory_samples, 1, INT_MAX));
     p.push_back(int_param("lfu-log-factor", "LFU: how slowly the access counter grows.", true,
                           &Config::lfu_log_factor, 0, INT_MAX));
     p.push_back(int_param("lfu-decay-time", "LFU: idle minutes per counter decrement; 0 = never decay.", true,
