@@ -1,6 +1,7 @@
 """Memory limit and eviction, end to end: the limit holds, CONFIG SET of the
 limit and the policy at runtime, the OOM error, policy-visible OBJECT
 FREQ/IDLETIME, and the INFO fields."""
+import subprocess
 import threading
 import time
 import unittest
@@ -176,6 +177,37 @@ class Eviction(unittest.TestCase):
             self.assertAlmostEqual(float(stats["keyspace_hit_ratio"]), 0.75)
             for field in ("evicted_keys", "expired_keys"):
                 self.assertIn(field, stats)
+
+    def test_rss_stays_under_bound_at_every_moment(self):
+        """Writing 8x maxmemory: RSS never passes 1.15 x maxmemory + the
+        empty server's RSS (bench/memory_limit.py runs the 100 MB / 1 GB case)."""
+        maxmemory = 32 * MB
+        with TierkvServer(["--threads", "2", "--maxmemory-policy", "allkeys-lru"]) as srv:
+            r = srv.client()
+            time.sleep(0.3)
+            empty = srv.rss_kb() * 1024
+            r.config_set("maxmemory", str(maxmemory))
+            peak = [0]
+            stop = threading.Event()
+
+            def sample():
+                while not stop.is_set():
+                    peak[0] = max(peak[0], srv.rss_kb() * 1024)
+                    time.sleep(0.01)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            try:
+                requests = 256 * 1024  # 256 MB of 1 KiB values
+                subprocess.run(["redis-benchmark", "-p", str(srv.port), "-t", "set", "-n", str(requests), "-d",
+                                "1024", "-r", str(requests * 100), "-c", "16", "-P", "16", "-q"],
+                               check=True, stdout=subprocess.DEVNULL, timeout=120)
+            finally:
+                stop.set()
+                sampler.join()
+            bound = 1.15 * maxmemory + empty
+            self.assertLess(peak[0], bound, "peak RSS %.1f MiB, bound %.1f MiB" % (peak[0] / MB, bound / MB))
+            self.assertGreater(info(r, "stats")["evicted_keys"], 100000)
 
     def test_memory_comes_back_after_flushall(self):
         with TierkvServer() as srv:
