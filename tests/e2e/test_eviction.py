@@ -58,6 +58,19 @@ class Eviction(unittest.TestCase):
             self.assertEqual(sum(1 for v in r.mget(hot) if v is not None), len(hot))
             self.assertGreater(info(r, "stats")["evicted_keys"], 0)
 
+    def test_large_argument_does_not_evict(self):
+        """Client buffers are not data: a 20 MB argument near the limit
+        evicts nothing."""
+        with TierkvServer(["--maxmemory", "8mb", "--maxmemory-policy", "allkeys-lru"]) as srv:
+            r = srv.client()
+            fill(r, "k", 6000, 1000)  # ~7 MB of data, under the limit
+            self.assertEqual(info(r, "stats")["evicted_keys"], 0)
+            big = b"x" * (20 * MB)
+            self.assertEqual(r.echo(big), big)
+            self.assertEqual(r.strlen(big[:100]), 0)
+            self.assertEqual(info(r, "stats")["evicted_keys"], 0)
+            self.assertEqual(r.dbsize(), 6000)
+
     def test_noeviction_refuses_writes_but_serves_reads_and_del(self):
         with TierkvServer(["--maxmemory", "2mb"]) as srv:  # noeviction is the default
             r = srv.client()
