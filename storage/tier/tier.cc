@@ -1,0 +1,190 @@
+#include "storage/tier/tier.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tierkv::storage {
+namespace {
+
+constexpr std::size_t kMaxBatchOps = 4096;
+constexpr std::size_t kMaxBatchBytes = 8 << 20;
+
+}  // namespace
+
+Tier::Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge)
+    : store_(std::move(store)), gauge_(gauge), writer_([this] { writer_loop(); }) {}
+
+Tier::~Tier() {
+    drain(true);
+    {
+        std::lock_guard guard(mutex_);
+        stopping_ = true;
+    }
+    wake_writer_.notify_all();
+    writer_.join();
+}
+
+void Tier::enqueue(Op op) {
+    queue_.push_back(std::move(op));
+    wake_writer_.notify_one();
+}
+
+void Tier::spill(std::size_t db, std::string_view key, const TierRecord& record) {
+    std::string encoded = encode_tier_record(record);
+    const auto bytes = static_cast<std::int64_t>(encoded.size() + key.size());
+    std::lock_guard guard(mutex_);
+    const std::uint64_t seq = next_seq_++;
+    auto [it, inserted] = pending_.try_emplace(encode_tier_key(db, key), Pending{seq, encoded});
+    if (!inserted) {
+        pending_bytes_ -= static_cast<std::int64_t>(it->second.record.size() + key.size());
+        if (gauge_) gauge_->fetch_sub(static_cast<std::int64_t>(it->second.record.size() + key.size()));
+        it->second = Pending{seq, encoded};
+    }
+    pending_bytes_ += bytes;
+    if (gauge_) gauge_->fetch_add(bytes, std::memory_order_relaxed);
+    counters_.spills.fetch_add(1, std::memory_order_relaxed);
+    enqueue(Op{seq, std::nullopt, false, TierWrite{db, std::string(key), std::move(encoded)}});
+}
+
+void Tier::forget(std::size_t db, std::string_view key) {
+    std::lock_guard guard(mutex_);
+    auto it = pending_.find(encode_tier_key(db, key));
+    if (it != pending_.end()) {
+        const auto bytes = static_cast<std::int64_t>(it->second.record.size() + key.size());
+        pending_bytes_ -= bytes;
+        if (gauge_) gauge_->fetch_sub(bytes, std::memory_order_relaxed);
+        pending_.erase(it);
+    }
+    enqueue(Op{next_seq_++, std::nullopt, false, TierWrite{db, std::string(key), std::nullopt}});
+}
+
+std::optional<TierRecord> Tier::pending(std::size_t db, std::string_view key, std::int64_t now_ms) {
+    std::lock_guard guard(mutex_);
+    auto it = pending_.find(encode_tier_key(db, key));
+    if (it == pending_.end()) return std::nullopt;
+    auto record = decode_tier_record(it->second.record);
+    if (!record || record->expired(now_ms)) return std::nullopt;
+    return record;
+}
+
+bool Tier::may_contain(std::size_t db, std::string_view key) {
+    {
+        std::lock_guard guard(mutex_);
+        if (pending_.count(encode_tier_key(db, key))) return true;
+    }
+    return store_->may_contain(db, key);
+}
+
+void Tier::clear(std::optional<std::size_t> db) {
+    std::lock_guard guard(mutex_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        const auto decoded = decode_tier_key(it->first);
+        if (!db || (decoded && decoded->first == *db)) {
+            const auto bytes = static_cast<std::int64_t>(it->second.record.size() + decoded->second.size());
+            pending_bytes_ -= bytes;
+            if (gauge_) gauge_->fetch_sub(bytes, std::memory_order_relaxed);
+            it = pending_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    enqueue(Op{next_seq_++, db.value_or(0), !db.has_value(), {}});
+}
+
+std::optional<TierRecord> Tier::read(std::size_t db, std::string_view key, std::int64_t now_ms) {
+    if (auto record = pending(db, key, now_ms)) return record;
+    counters_.disk_reads.fetch_add(1, std::memory_order_relaxed);
+    // A key spilled just now may move from the pending index to the disk
+    // between the two looks; the writer removes it from the index only
+    // after the disk has it, so the disk read then finds it.
+    return store_->get(db, key, now_ms);
+}
+
+void Tier::drain(bool sync) {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t target = next_seq_ - 1;
+    drained_.wait(lock, [&] { return written_seq_ >= target || !last_error_.empty(); });
+    lock.unlock();
+    if (sync) store_->sync_wal();
+}
+
+std::size_t Tier::pending_writes() const {
+    std::lock_guard guard(mutex_);
+    return queue_.size();
+}
+
+std::vector<std::string> Tier::pending_keys(std::size_t db) const {
+    std::lock_guard guard(mutex_);
+    std::vector<std::string> keys;
+    for (const auto& [encoded, p] : pending_) {
+        const auto decoded = decode_tier_key(encoded);
+        if (decoded && decoded->first == db) keys.emplace_back(decoded->second);
+    }
+    return keys;
+}
+
+std::string Tier::last_error() const {
+    std::lock_guard guard(mutex_);
+    return last_error_;
+}
+
+void Tier::writer_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing left
+        // A clear stands alone; writes go in batches up to the next clear.
+        if (queue_.front().clear_db || queue_.front().all_dbs) {
+            Op op = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            store_->clear(op.all_dbs ? std::nullopt : op.clear_db);
+            lock.lock();
+            written_seq_ = op.seq;
+            drained_.notify_all();
+            continue;
+        }
+        std::vector<Op> batch;
+        std::size_t bytes = 0;
+        while (!queue_.empty() && batch.size() < kMaxBatchOps && bytes < kMaxBatchBytes &&
+               !queue_.front().clear_db && !queue_.front().all_dbs) {
+            bytes += queue_.front().write.record ? queue_.front().write.record->size() : 0;
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
+        lock.unlock();
+        std::vector<TierWrite> writes;
+        writes.reserve(batch.size());
+        for (Op& op : batch) writes.push_back(std::move(op.write));
+        const std::string error = store_->write(writes, false);
+        lock.lock();
+        if (!error.empty()) {
+            // Keep the entries readable in the pending index and retry later.
+            if (last_error_ != error) spdlog::error("tier: writing to disk failed: {}", error);
+            last_error_ = error;
+            counters_.write_errors.fetch_add(1, std::memory_order_relaxed);
+            for (std::size_t i = batch.size(); i-- > 0;) {
+                batch[i].write = std::move(writes[i]);
+                queue_.push_front(std::move(batch[i]));
+            }
+            drained_.notify_all();
+            wake_writer_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+            if (stopping_) return;
+            continue;
+        }
+        last_error_.clear();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const std::string encoded = encode_tier_key(writes[i].db, writes[i].key);
+            auto it = pending_.find(encoded);
+            if (it != pending_.end() && it->second.seq == batch[i].seq) {
+                const auto b = static_cast<std::int64_t>(it->second.record.size() + writes[i].key.size());
+                pending_bytes_ -= b;
+                if (gauge_) gauge_->fetch_sub(b, std::memory_order_relaxed);
+                pending_.erase(it);
+            }
+        }
+        written_seq_ = batch.back().seq;
+        drained_.notify_all();
+    }
+}
+
+}  // namespace tierkv::storage

@@ -1,0 +1,101 @@
+// The tier as the keyspace sees it: entries evicted from memory are handed
+// to spill() and written to RocksDB in batches by a writer thread. Until a
+// spilled entry is on disk it waits in the pending index, where reads find
+// it. The writer applies spills, deletions and clears strictly in the order
+// they were made, so a key deleted or rewritten in memory never comes back
+// from disk with an older value.
+//
+// A key lives in memory or in the tier, never in both for long: taking a
+// key back into memory (promotion) queues its deletion from the tier.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/tier/tier_store.h"
+
+namespace tierkv::storage {
+
+struct TierCounters {
+    std::atomic<std::uint64_t> spills{0};
+    std::atomic<std::uint64_t> disk_reads{0};
+    std::atomic<std::uint64_t> promotions{0};
+    std::atomic<std::uint64_t> write_errors{0};
+};
+
+class Tier {
+public:
+    // `gauge` counts the bytes of spilled entries not yet on disk.
+    Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge);
+    ~Tier();  // writes everything pending, then closes the store
+    Tier(const Tier&) = delete;
+    Tier& operator=(const Tier&) = delete;
+
+    // ---- called under the key's shard lock ----
+    void spill(std::size_t db, std::string_view key, const TierRecord& record);
+    // The key now lives in memory (promoted) or is gone: delete it from the tier.
+    void forget(std::size_t db, std::string_view key);
+    // A spilled entry still waiting for the writer.
+    std::optional<TierRecord> pending(std::size_t db, std::string_view key, std::int64_t now_ms);
+    // False when the key is certainly in neither the pending index nor on disk.
+    bool may_contain(std::size_t db, std::string_view key);
+    // Drops a database (or all) from the tier, after the writes before it.
+    void clear(std::optional<std::size_t> db);
+
+    // ---- may block on disk: never on an event loop thread ----
+    std::optional<TierRecord> read(std::size_t db, std::string_view key, std::int64_t now_ms);
+    // Blocks until everything queued so far is on disk; `sync` also syncs the WAL.
+    void drain(bool sync);
+
+    TierStore& store() { return *store_; }
+    const TierCounters& counters() const { return counters_; }
+    std::size_t pending_writes() const;
+    std::int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
+    // Keys of `db` waiting in the pending index (for KEYS, DBSIZE).
+    std::vector<std::string> pending_keys(std::size_t db) const;
+    // A write error the writer met last (disk full...), empty when none.
+    std::string last_error() const;
+
+private:
+    struct Op {
+        std::uint64_t seq = 0;
+        std::optional<std::size_t> clear_db;  // a clear; with `all_dbs` every database
+        bool all_dbs = false;
+        TierWrite write;
+    };
+    struct Pending {
+        std::uint64_t seq;
+        std::string record;  // encoded
+    };
+
+    void writer_loop();
+    void enqueue(Op op);
+
+    std::unique_ptr<TierStore> store_;
+    std::atomic<std::int64_t>* gauge_;
+    TierCounters counters_;
+
+    mutable std::mutex mutex_;  // guards everything below
+    std::condition_variable wake_writer_;
+    std::condition_variable drained_;
+    std::deque<Op> queue_;
+    std::unordered_map<std::string, Pending> pending_;  // by encoded key
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t written_seq_ = 0;
+    bool stopping_ = false;
+    std::string last_error_;
+    std::atomic<std::int64_t> pending_bytes_{0};
+    std::thread writer_;
+};
+
+}  // namespace tierkv::storage

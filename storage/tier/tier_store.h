@@ -1,0 +1,95 @@
+// The RocksDB side of the tier: one RocksDB database holding the entries
+// that left memory, every database of the keyspace in its own key range
+// (see record.h). Thread-safe, as RocksDB is; every call may do disk I/O,
+// so none of them belongs on an event loop thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/tier/record.h"
+
+namespace rocksdb {
+class DB;
+class Statistics;
+}  // namespace rocksdb
+
+namespace tierkv::storage {
+
+struct TierOptions {
+    std::string dir;
+    std::string compression = "lz4";       // none, lz4 or zstd
+    std::uint64_t blob_min_bytes = 4096;   // values this large go to blob files
+    std::size_t databases = 16;
+};
+
+// One change to the tier; no record means "delete the key".
+struct TierWrite {
+    std::size_t db = 0;
+    std::string key;
+    std::optional<std::string> record;  // encode_tier_record()
+};
+
+struct TierStats {
+    std::uint64_t keys = 0;          // entries on disk, expired ones until compaction drops them
+    std::uint64_t disk_bytes = 0;    // SST and blob files
+    std::uint64_t expired_dropped = 0;
+    std::uint64_t stall_micros = 0;
+    std::uint64_t compaction_write_bytes = 0;
+    std::uint64_t running_compactions = 0;
+};
+
+class TierStore {
+public:
+    // Opens or creates the tier in options.dir. On failure (not writable,
+    // locked by another running tierkv, corrupt) returns nullptr and sets
+    // `error` to a sentence that names the directory and the cause.
+    static std::unique_ptr<TierStore> open(const TierOptions& options, std::string& error);
+    ~TierStore();
+    TierStore(const TierStore&) = delete;
+    TierStore& operator=(const TierStore&) = delete;
+
+    // The key's record unless it is missing or expired at `now_ms`.
+    std::optional<TierRecord> get(std::size_t db, std::string_view key, std::int64_t now_ms);
+    // False only when the key is certainly absent (bloom filter, no I/O).
+    bool may_contain(std::size_t db, std::string_view key);
+
+    // Applies `writes` in order, atomically (one WriteBatch). `sync` waits
+    // for the WAL to reach the disk. Returns an error text, empty on success.
+    std::string write(std::span<const TierWrite> writes, bool sync);
+    // Flushes the WAL to disk (durability everysec).
+    void sync_wal();
+    // Drops database `db`, or every database.
+    void clear(std::optional<std::size_t> db);
+
+    // Keys on disk in database `db`, expired ones included until compaction.
+    std::uint64_t key_count(std::size_t db) const;
+    std::uint64_t key_count() const;
+    // Visits the live (unexpired) entries of `db` in key order, starting
+    // after `after` (empty: from the first); stops when `visit` returns false.
+    void for_each(std::size_t db, std::string_view after, std::int64_t now_ms,
+                  const std::function<bool(std::string_view key, const TierRecord& record)>& visit);
+
+    TierStats stats() const;
+
+private:
+    TierStore() = default;
+    bool exists(const std::string& encoded_key);
+    void load_counts();
+    void save_counts();
+
+    std::unique_ptr<rocksdb::DB> db_;
+    std::shared_ptr<rocksdb::Statistics> statistics_;
+    std::vector<std::atomic<std::int64_t>> counts_;  // per database
+    std::shared_ptr<std::atomic<std::uint64_t>> expired_dropped_;
+    std::shared_ptr<std::vector<std::atomic<std::int64_t>>> dropped_per_db_;
+};
+
+}  // namespace tierkv::storage
