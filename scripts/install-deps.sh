@@ -1,10 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages listed in scripts/packages.txt that are missing.
 # Does nothing (and needs no network) when everything is already installed.
+#   --build   only the packages needed to build tierkv-server: the lines above
+#             the "# --- test peers" marker (docker/Dockerfile's build stage)
 set -eu
 here=$(dirname "$0")
+list=$(grep -v '^[[:space:]]*$' "$here/packages.txt")
+if [ "${1:-}" = "--build" ]; then
+    list=$(printf '%s\n' "$list" | sed '/^# --- test peers/,$d')
+fi
 missing=""
-for pkg in $(grep -v '^#' "$here/packages.txt" | grep -v '^[[:space:]]*$'); do
+for pkg in $(printf '%s\n' "$list" | grep -v '^#'); do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
         missing="$missing $pkg"
     fi

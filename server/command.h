@@ -59,6 +59,8 @@ struct CommandSpec {
     // (e.g. "nondeterministic_output").
     std::string_view extra_acl_categories;
     std::string_view tips;
+    // Where CommandStats counts this command; set by CommandTable::add.
+    std::size_t stats_slot = 0;
 
     bool has_flag(CommandFlag f) const { return (flags & f) != 0; }
     // Whether `argc` arguments (the name included) satisfy the arity.

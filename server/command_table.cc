@@ -18,11 +18,14 @@ CommandTable CommandTable::build() {
     register_server_commands(table);
     register_key_commands(table);
     register_string_commands(table);
+    register_slowlog_commands(table);
     return table;
 }
 
 void CommandTable::add(CommandSpec spec) {
     if (index_.contains(spec.name)) throw std::logic_error("command registered twice: " + spec.name);
+    spec.stats_slot = stats_slots_++;
+    for (CommandSpec& sub : spec.subcommands) sub.stats_slot = stats_slots_++;
     index_.emplace(spec.name, commands_.size());
     commands_.push_back(std::move(spec));
 }

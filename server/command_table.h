@@ -25,10 +25,13 @@ public:
 
     const std::vector<CommandSpec>& commands() const { return commands_; }
     std::size_t size() const { return commands_.size(); }
+    // How many commands and subcommands have a CommandStats slot.
+    std::size_t stats_slots() const { return stats_slots_; }
 
 private:
     std::vector<CommandSpec> commands_;
     std::unordered_map<std::string, std::size_t> index_;
+    std::size_t stats_slots_ = 0;
 };
 
 std::string to_lower(std::string_view s);
@@ -39,5 +42,6 @@ void register_connection_commands(CommandTable& table);
 void register_server_commands(CommandTable& table);
 void register_key_commands(CommandTable& table);
 void register_string_commands(CommandTable& table);
+void register_slowlog_commands(CommandTable& table);
 
 }  // namespace tierkv::server

@@ -34,6 +34,10 @@ struct Config {
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;
+    // With no requirepass, refuse clients that are not on a loopback address.
+    bool protected_mode = true;
+    bool daemonize = false;
+    std::string pidfile;  // empty = none
 };
 
 // One configuration parameter.

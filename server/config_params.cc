@@ -68,6 +68,18 @@ ConfigParam string_param(std::string_view name, std::string_view description, bo
                        }};
 }
 
+// A yes/no parameter, as Redis's bool configs.
+ConfigParam bool_param(std::string_view name, std::string_view description, bool runtime, bool Config::*field) {
+    return ConfigParam{name, description, runtime, [field](const Config& c) { return c.*field ? "yes" : "no"; },
+                       [field](Config& c, std::string_view value) -> std::optional<std::string> {
+                           std::string lower(value);
+                           for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                           if (lower != "yes" && lower != "no") return "argument must be 'yes' or 'no'";
+                           c.*field = lower == "yes";
+                           return std::nullopt;
+                       }};
+}
+
 // Read-only values that clients and tools ask for (redis-benchmark reads
 // "save" and "appendonly") but that tierkv has no use for.
 ConfigParam fixed_param(std::string_view name, std::string_view description, std::string value) {
@@ -120,12 +132,20 @@ std::vector<ConfigParam> make_params() {
         [](const Config& c) { return std::to_string(c.slowlog_log_slower_than); },
         [](Config& c, std::string_view v) -> std::optional<std::string> {
             auto n = parse_int(v);
-            if (!n || *n < -1) return "argument couldn't be parsed into an integer";
+            if (!n) return "argument couldn't be parsed into an integer";
+            if (*n < -1) return "argument must be between -1 and 9223372036854775807 inclusive";
             c.slowlog_log_slower_than = *n;
             return std::nullopt;
         }});
     p.push_back(int_param("slowlog-max-len", "Entries kept in the slow log.", true, &Config::slowlog_max_len, 0,
                           INT_MAX));
+    p.push_back(bool_param("protected-mode",
+                           "With no requirepass, refuse clients connecting from non-loopback addresses.", true,
+                           &Config::protected_mode));
+    p.push_back(bool_param("daemonize", "Run in the background (fork, new session, detach from the terminal).",
+                           false, &Config::daemonize));
+    p.push_back(string_param("pidfile", "File to write the process id to (removed on exit); empty = none.", false,
+                             &Config::pidfile));
     p.push_back(fixed_param("save", "Snapshots: tierkv writes none (read-only, for clients that ask).", ""));
     p.push_back(fixed_param("appendonly", "Append-only file: tierkv writes none (read-only).", "no"));
     return p;

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <utility>
+
 #include "server/arguments.h"
 #include "server/command.h"
 #include "server/server.h"
@@ -30,9 +33,10 @@ std::string unknown_command_error(std::span<const std::string_view> args) {
 }
 
 // Resolves "CLIENT LIST" to the client|list spec, replying the error itself
-// when the subcommand is missing or unknown.
+// when the subcommand is missing or unknown. A bare container (CLIENT) is
+// `rejected`, as Redis counts it in its commandstats.
 const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
-                           std::span<const std::string_view> args) {
+                           std::span<const std::string_view> args, const CommandSpec*& rejected) {
     const CommandSpec* spec = server.commands().find(args[0]);
     if (!spec) {
         reply.error(unknown_command_error(args));
@@ -43,6 +47,7 @@ const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
     if (args.size() < 2 && spec->handler) return spec;
     if (args.size() < 2) {
         reply.error(arity_error(spec->name));
+        rejected = spec;
         return nullptr;
     }
     const CommandSpec* sub = server.commands().find_subcommand(*spec, args[1]);
@@ -72,6 +77,22 @@ bool make_room(Server& server, const storage::KeyLock& locks, std::int64_t now_m
     return result.within_limit || result.evicted > 0;
 }
 
+// Adds the command to the slow log when it ran at least
+// slowlog-log-slower-than microseconds (-1: never), as Redis.
+void log_if_slow(Server& server, const ClientSession& client, const CommandSpec& spec,
+                 std::span<const std::string_view> args, std::uint64_t micros) {
+    const std::int64_t threshold = server.hot().slowlog_log_slower_than.load(std::memory_order_relaxed);
+    if (threshold < 0 || static_cast<std::int64_t>(micros) < threshold || spec.has_flag(kSkipSlowlog)) return;
+    SlowLogEntry entry;
+    entry.unix_time = storage::unix_time_ms() / 1000;
+    entry.duration_us = static_cast<std::int64_t>(micros);
+    entry.args = SlowLog::kept_args(args);
+    entry.client_addr = client.addr;
+    entry.client_name = client.names().name;
+    server.slowlog().push(std::move(entry),
+                          static_cast<std::size_t>(server.hot().slowlog_max_len.load(std::memory_order_relaxed)));
+}
+
 }  // namespace
 
 std::string to_upper(std::string_view s) {
@@ -88,37 +109,49 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
     server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
     const std::size_t out_before = reply.buffer().size();
 
-    const CommandSpec* spec = resolve(server, reply, args);
+    const CommandSpec* rejected = nullptr;
+    const CommandSpec* spec = resolve(server, reply, args, rejected);
     if (spec && !spec->arity_accepts(args.size())) {
         reply.error(arity_error(spec->name));
-        spec = nullptr;
+        rejected = std::exchange(spec, nullptr);
     }
     if (spec && !client.authenticated.load(std::memory_order_relaxed) && !spec->has_flag(kNoAuth)) {
         reply.error("NOAUTH Authentication required.");
-        spec = nullptr;
+        rejected = std::exchange(spec, nullptr);
     }
+    if (rejected) server.command_stats().record_rejected(rejected->stats_slot);
     if (spec) {
+        const auto started = std::chrono::steady_clock::now();
         client.update_names([&](ClientSession::Names& n) { n.last_command = spec->name; });
-        const std::int64_t now = storage::unix_time_ms();
-        const std::vector<std::string_view> keys = spec->key_args(args);
-        storage::KeyLock locks = server.keyspace().lock(keys, now);
-        CommandContext ctx{args, *spec, reply, client, server, locks, now};
-        try {
-            if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
-                reply.error("OOM command not allowed when used memory > 'maxmemory'.");
-            } else {
-                spec->handler(ctx);
+        {
+            const std::int64_t now = storage::unix_time_ms();
+            const std::vector<std::string_view> keys = spec->key_args(args);
+            storage::KeyLock locks = server.keyspace().lock(keys, now);
+            CommandContext ctx{args, *spec, reply, client, server, locks, now};
+            try {
+                if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
+                    reply.error("OOM command not allowed when used memory > 'maxmemory'.");
+                } else {
+                    spec->handler(ctx);
+                }
+            } catch (const std::exception& e) {
+                // A handler bug must cost one reply, not the server.
+                spdlog::error("command '{}' failed: {}", spec->name, e.what());
+                reply.buffer().resize(out_before);
+                reply.error(std::string("ERR internal error: ") + e.what());
             }
-        } catch (const std::exception& e) {
-            // A handler bug must cost one reply, not the server.
-            spdlog::error("command '{}' failed: {}", spec->name, e.what());
-            reply.buffer().resize(out_before);
-            reply.error(std::string("ERR internal error: ") + e.what());
-        }
+        }  // the shards are unlocked before the bookkeeping below
+        const auto nanos = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+        const bool failed = reply.buffer().size() > out_before && reply.buffer()[out_before] == '-';
+        server.command_stats().record_call(spec->stats_slot, nanos, failed);
+        log_if_slow(server, client, *spec, args, nanos / 1000);
     }
     if (reply.buffer().size() > out_before && reply.buffer()[out_before] == '-') {
         server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
-        log_error_reply(client, args[0], std::string_view(reply.buffer()).substr(out_before));
+        const std::string_view error = std::string_view(reply.buffer()).substr(out_before);
+        server.command_stats().record_error(error);
+        log_error_reply(client, args[0], error);
     }
 }
 

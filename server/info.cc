@@ -219,6 +219,55 @@ Fields cluster_section() {
     return f;
 }
 
+// Every command and subcommand of the table, in table order, with `visit`.
+template <class Visit>
+void for_each_command(const CommandTable& table, Visit visit) {
+    for (const CommandSpec& spec : table.commands()) {
+        visit(spec);
+        for (const CommandSpec& sub : spec.subcommands) visit(sub);
+    }
+}
+
+// cmdstat_get:calls=2,usec=5,usec_per_call=2.50,rejected_calls=0,failed_calls=0
+// for each command called or rejected since the start or CONFIG RESETSTAT.
+Fields commandstats_section(Server& server) {
+    Fields f;
+    const std::vector<CommandTotals> totals = server.command_stats().totals();
+    for_each_command(server.commands(), [&](const CommandSpec& spec) {
+        const CommandTotals& t = totals[spec.stats_slot];
+        if (t.calls == 0 && t.rejected == 0 && t.failed == 0) return;
+        const double usec = static_cast<double>(t.nanos) / 1000.0;
+        add(f, "cmdstat_" + spec.name,
+            fmt::format("calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}", t.calls,
+                        t.nanos / 1000, t.calls ? usec / static_cast<double>(t.calls) : 0.0, t.rejected, t.failed));
+    });
+    return f;
+}
+
+// errorstat_ERR:count=3, by the first word of the error replies.
+Fields errorstats_section(Server& server) {
+    Fields f;
+    for (const auto& [prefix, count] : server.command_stats().errors()) {
+        add(f, "errorstat_" + prefix, fmt::format("count={}", count));
+    }
+    return f;
+}
+
+// latency_percentiles_usec_get:p50=1.003,p99=2.007,p99.9=3.007 for each
+// command that ran, Redis's default percentiles.
+Fields latencystats_section(Server& server) {
+    Fields f;
+    const std::vector<CommandTotals> totals = server.command_stats().totals();
+    for_each_command(server.commands(), [&](const CommandSpec& spec) {
+        const CommandTotals& t = totals[spec.stats_slot];
+        if (t.calls == 0) return;
+        auto usec = [&](double p) { return static_cast<double>(t.percentile(p)) / 1000.0; };
+        add(f, "latency_percentiles_usec_" + spec.name,
+            fmt::format("p50={:.3f},p99={:.3f},p99.9={:.3f}", usec(50), usec(99), usec(99.9)));
+    });
+    return f;
+}
+
 // One line per non-empty database.
 Fields keyspace_section(Server& server) {
     Fields f;
@@ -237,33 +286,39 @@ Fields keyspace_section(Server& server) {
 struct SectionName {
     std::string_view name;   // lower case, as requested
     std::string_view title;  // as in the "# Title" header
+    bool in_default;         // shown by INFO and INFO default (else only by name, all, everything)
 };
-constexpr std::array<SectionName, 10> kSections = {{{"server", "Server"},
-                                                    {"clients", "Clients"},
-                                                    {"memory", "Memory"},
-                                                    {"persistence", "Persistence"},
-                                                    {"stats", "Stats"},
-                                                    {"replication", "Replication"},
-                                                    {"cpu", "CPU"},
-                                                    {"modules", "Modules"},
-                                                    {"cluster", "Cluster"},
-                                                    {"keyspace", "Keyspace"}}};
+constexpr std::array<SectionName, 13> kSections = {{{"server", "Server", true},
+                                                    {"clients", "Clients", true},
+                                                    {"memory", "Memory", true},
+                                                    {"persistence", "Persistence", true},
+                                                    {"stats", "Stats", true},
+                                                    {"replication", "Replication", true},
+                                                    {"cpu", "CPU", true},
+                                                    {"modules", "Modules", true},
+                                                    {"commandstats", "Commandstats", false},
+                                                    {"errorstats", "Errorstats", true},
+                                                    {"latencystats", "Latencystats", false},
+                                                    {"cluster", "Cluster", true},
+                                                    {"keyspace", "Keyspace", true}}};
 
-// The requested section names, "default", "all" and "everything" expanded
-// (every tierkv section is a default one).
+// The requested section names, "default", "all" and "everything" expanded.
 std::set<std::string> requested_sections(std::span<const std::string_view> args) {
     std::set<std::string> wanted;
-    bool every_section = args.empty();
+    bool default_sections = args.empty();
+    bool every_section = false;
     for (std::string_view arg : args) {
         std::string name = to_lower(arg);
-        if (name == "default" || name == "all" || name == "everything") {
+        if (name == "default") {
+            default_sections = true;
+        } else if (name == "all" || name == "everything") {
             every_section = true;
         } else {
             wanted.insert(std::move(name));
         }
     }
-    if (every_section) {
-        for (const SectionName& s : kSections) wanted.emplace(s.name);
+    for (const SectionName& s : kSections) {
+        if (every_section || (default_sections && s.in_default)) wanted.emplace(s.name);
     }
     return wanted;
 }
@@ -276,6 +331,9 @@ Fields section_fields(Server& server, std::string_view name, const Config& confi
     if (name == "stats") return stats_section(server);
     if (name == "replication") return replication_section(server);
     if (name == "cpu") return cpu_section();
+    if (name == "commandstats") return commandstats_section(server);
+    if (name == "errorstats") return errorstats_section(server);
+    if (name == "latencystats") return latencystats_section(server);
     if (name == "cluster") return cluster_section();
     if (name == "keyspace") return keyspace_section(server);
     return {};  // modules: none

@@ -1,13 +1,17 @@
 // tierkv-server: reads the configuration (TOML file, then flags), sets up
-// logging and runs the server until SIGINT, SIGTERM or SHUTDOWN.
+// logging, daemonizes if asked and runs the server until SIGINT, SIGTERM or
+// SHUTDOWN.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <map>
 
+#include <unistd.h>
+
 #include "server/config.h"
 #include "server/logging.h"
+#include "server/process.h"
 #include "server/server.h"
 
 namespace {
@@ -55,12 +59,28 @@ int main(int argc, char** argv) {
     }
     if (auto err = setup_logging(config.log_level, config.log_file)) return fail(*err);
 
+    // Fork before the server makes any thread or socket.
+    Daemon daemon;
+    if (config.daemonize) {
+        if (auto err = daemon.detach()) return fail(*err);
+    }
     Server server(config);
     if (auto err = server.start()) {
         spdlog::critical("{}", *err);
+        if (daemon.parent_waiting()) {
+            daemon.failed(*err);  // the parent prints it
+            return kExitBadConfig;
+        }
         return fail(*err);
     }
+    const bool own_pidfile = !config.pidfile.empty();
+    if (own_pidfile) {
+        if (auto err = write_pidfile(config.pidfile)) spdlog::warn("{}", *err);  // as Redis: not fatal
+    }
+    daemon.ready();
+    notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));
     server.wait();
+    if (own_pidfile) ::unlink(config.pidfile.c_str());
     spdlog::info("tierkv stopped");
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "server/connection.h"
+#include "server/logging.h"
 #include "server/memory_usage.h"
 #include "storage/clock.h"
 
@@ -25,6 +26,27 @@ std::string random_hex(std::size_t length) {
     std::string out(length, '0');
     for (char& c : out) c = kDigits[rng() % 16];
     return out;
+}
+
+// Redis's text, sent before closing a refused connection.
+constexpr std::string_view kProtectedModeError =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the "
+    "default user. In this mode connections are only accepted from the loopback interface. If you want to connect "
+    "from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode "
+    "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the "
+    "same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+    "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected "
+    "mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then "
+    "restarting the server. 3) If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only "
+    "need to do one of the above things in order for the server to start accepting connections from the "
+    "outside.\r\n";
+
+bool is_loopback(const asio::ip::address& address) {
+    if (address.is_v4()) return address.to_v4().is_loopback();
+    const asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
+    return v6.is_loopback();
 }
 
 std::size_t resolve_threads(const Config& config) {
@@ -54,6 +76,7 @@ Server::Server(Config config)
     : config_(std::move(config)),
       keyspace_(resolve_shards(config_), static_cast<std::size_t>(config_.databases)),
       commands_(CommandTable::build()),
+      command_stats_(commands_.stats_slots()),
       run_id_(random_hex(40)),
       start_time_ms_(storage::unix_time_ms()),
       acceptor_(background_),
@@ -80,6 +103,10 @@ void Server::apply_hot_settings(const Config& config) {
     if (keyspace_.eviction_policy() != config.maxmemory_policy) {
         keyspace_.set_eviction_policy(config.maxmemory_policy);
     }
+    hot_.protected_mode = config.protected_mode;
+    hot_.slowlog_log_slower_than = config.slowlog_log_slower_than;
+    hot_.slowlog_max_len = config.slowlog_max_len;
+    slowlog_.trim(static_cast<std::size_t>(config.slowlog_max_len));
 }
 
 Config Server::config() const {
@@ -163,11 +190,8 @@ std::optional<std::string> Server::start() {
 
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
-    signals_.async_wait([this](const asio::error_code& error, int signal) {
-        if (error) return;
-        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
-        request_shutdown();
-    });
+    signals_.add(SIGHUP);
+    wait_for_signal();
     background_guard_.emplace(asio::make_work_guard(background_));
     accept_next();
     schedule_housekeeping();
@@ -176,6 +200,21 @@ std::optional<std::string> Server::start() {
     spdlog::info("tierkv {} listening on {}:{} ({} threads, {} shards, {} databases)", TIERKV_VERSION, cfg.bind,
                  port_, threads, keyspace_.shard_count(), cfg.databases);
     return std::nullopt;
+}
+
+// SIGINT and SIGTERM shut down; SIGHUP reopens the log file (log rotation).
+void Server::wait_for_signal() {
+    signals_.async_wait([this](const asio::error_code& error, int signal) {
+        if (error) return;
+        if (signal == SIGHUP) {
+            if (auto err = reopen_log_file()) spdlog::error("SIGHUP: {}", *err);
+            spdlog::info("received SIGHUP, log file reopened");
+            wait_for_signal();
+            return;
+        }
+        spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        request_shutdown();
+    });
 }
 
 void Server::accept_next() {
@@ -203,6 +242,12 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
         socket.close(ec);
         return;
     }
+    if (refused_by_protected_mode(socket)) {
+        stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        asio::write(socket, asio::buffer(kProtectedModeError), ec);
+        socket.close(ec);
+        return;
+    }
     auto session = std::make_shared<ClientSession>();
     session->id = clients_.next_id();
     auto endpoint_text = [](const asio::ip::tcp::endpoint& e) {
@@ -217,6 +262,16 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
     clients_.add(session);
     spdlog::debug("client {} connected from {}", session->id, session->addr);
     Connection::start(*this, std::move(socket), std::move(session));
+}
+
+// protected-mode: with no password set, only loopback clients may connect.
+bool Server::refused_by_protected_mode(const asio::ip::tcp::socket& socket) const {
+    if (!hot_.protected_mode.load(std::memory_order_relaxed) || hot_.requires_auth.load(std::memory_order_relaxed)) {
+        return false;
+    }
+    asio::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    return ec || !is_loopback(peer.address());
 }
 
 void Server::schedule_housekeeping() {

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "server/client_registry.h"
+#include "server/command_stats.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/slowlog.h"
 #include "server/stats_sampler.h"
 #include "storage/keyspace.h"
 
@@ -43,6 +45,9 @@ struct HotSettings {
     std::atomic<std::int64_t> client_query_buffer_limit{0};
     std::atomic<int> maxclients{0};
     std::atomic<bool> requires_auth{false};
+    std::atomic<bool> protected_mode{true};
+    std::atomic<std::int64_t> slowlog_log_slower_than{0};
+    std::atomic<std::int64_t> slowlog_max_len{0};
 };
 
 class Server {
@@ -66,6 +71,8 @@ public:
     ClientRegistry& clients() { return clients_; }
     ServerStats& stats() { return stats_; }
     StatsSampler& sampler() { return sampler_; }
+    CommandStats& command_stats() { return command_stats_; }
+    SlowLog& slowlog() { return slowlog_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
@@ -88,7 +95,9 @@ public:
 
 private:
     void accept_next();
+    void wait_for_signal();
     void on_accepted(asio::ip::tcp::socket socket);
+    bool refused_by_protected_mode(const asio::ip::tcp::socket& socket) const;
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
     void evict_in_background(std::int64_t deadline_steady_ms);
@@ -103,6 +112,8 @@ private:
     ClientRegistry clients_;
     ServerStats stats_;
     StatsSampler sampler_;
+    CommandStats command_stats_;
+    SlowLog slowlog_;
     std::string run_id_;
     std::int64_t start_time_ms_;
     std::uint16_t port_ = 0;

@@ -123,6 +123,7 @@ void config_set(CommandContext& ctx) {
 void config_resetstat(CommandContext& ctx) {
     ctx.server.stats().reset();
     ctx.server.keyspace().reset_stats();
+    ctx.server.command_stats().reset();
     ctx.reply.ok();
 }
 

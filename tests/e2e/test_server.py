@@ -86,7 +86,14 @@ class Info(ServerTestCase):
         self.assertNotIn("\n", text.replace("\r\n", ""))
         headers = [line for line in text.split("\r\n") if line.startswith("#")]
         self.assertEqual(headers, ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
-                                   "# Replication", "# CPU", "# Modules", "# Cluster", "# Keyspace"])
+                                   "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster",
+                                   "# Keyspace"])
+        # As Redis 7: commandstats and latencystats only in "all", "everything" or by name.
+        text = self.c.execute("INFO", "all").decode()
+        headers = [line for line in text.split("\r\n") if line.startswith("#")]
+        self.assertEqual(headers, ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
+                                   "# Replication", "# CPU", "# Modules", "# Commandstats", "# Errorstats",
+                                   "# Latencystats", "# Cluster", "# Keyspace"])
 
     def test_sections(self):
         server = self.r.info("server")

@@ -81,3 +81,21 @@ TEST_CASE("setting values are validated") {
     CHECK(find_config_param("save")->set(c, "900 1").has_value());
     CHECK(find_config_param("nope") == nullptr);
 }
+
+TEST_CASE("yes/no settings: protected-mode, daemonize") {
+    Config c;
+    CHECK(c.protected_mode);
+    CHECK_FALSE(c.daemonize);
+    CHECK(find_config_param("protected-mode")->get(c) == "yes");
+    CHECK_FALSE(find_config_param("protected-mode")->set(c, "NO").has_value());
+    CHECK_FALSE(c.protected_mode);
+    CHECK(find_config_param("protected-mode")->runtime_settable);
+    CHECK(*find_config_param("daemonize")->set(c, "maybe") == "argument must be 'yes' or 'no'");
+    CHECK_FALSE(find_config_param("daemonize")->runtime_settable);
+    CHECK_FALSE(find_config_param("pidfile")->runtime_settable);
+    // TOML booleans are accepted too.
+    Config loaded;
+    REQUIRE_FALSE(load_config_file(write_temp("daemonize = true\nprotected-mode = false\n"), loaded).has_value());
+    CHECK(loaded.daemonize);
+    CHECK_FALSE(loaded.protected_mode);
+}
