@@ -53,6 +53,7 @@ public:
     std::size_t bytes_wanted() const { return bytes_wanted_; }
 
     void set_limits(const ParserLimits& limits) { limits_ = limits; }
+    const ParserLimits& limits() const { return limits_; }
 
 private:
     struct Span {

@@ -31,6 +31,8 @@ struct Config {
     int maxmemory_samples = 5;
     int lfu_log_factor = 10;
     int lfu_decay_time = 1;
+    std::string tier_dir;  // empty: no tier, evicted keys are dropped
+    std::string tier_compression = "lz4";
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;

@@ -123,6 +123,12 @@ std::vector<ConfigParam> make_params() {
                           true, &Config::maxmemory_samples, 1, INT_MAX));
     p.push_back(int_param("lfu-log-factor", "LFU: how slowly the access counter grows.", true,
                           &Config::lfu_log_factor, 0, INT_MAX));
+    p.push_back(string_param("tier-dir",
+                             "Directory of the RocksDB tier: evicted keys move there and are read back; empty = "
+                             "no tier (evicted keys are dropped).",
+                             false, &Config::tier_dir));
+    p.push_back(string_param("tier-compression", "Compression of the tier's files: none, lz4 or zstd.", false,
+                             &Config::tier_compression, {"none", "lz4", "zstd"}));
     p.push_back(int_param("lfu-decay-time", "LFU: idle minutes per counter decrement; 0 = never decay.", true,
                           &Config::lfu_decay_time, 0, INT_MAX));
     p.push_back(int_param("tcp-keepalive", "TCP keepalive interval in seconds; 0 = off.", true,

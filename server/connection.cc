@@ -87,7 +87,12 @@ asio::awaitable<void> Connection::run() {
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
             session_->last_active_ms = storage::unix_time_ms();
 
-            const bool keep_open = process_input();
+            InputState state = process_input();
+            while (state == InputState::kLoadFromTier) {
+                co_await load_from_tier();
+                state = process_input();
+            }
+            const bool keep_open = state != InputState::kClose;
             if (!output_.empty()) {
                 writing_ = true;
                 co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
@@ -107,7 +112,44 @@ asio::awaitable<void> Connection::run() {
     socket_.close(ec);
 }
 
-bool Connection::process_input() {
+void Connection::collect_keys_ahead(std::size_t from) {
+    // A pipeline of reads of cold keys costs one trip to the tier's threads,
+    // not one per command. Stops at the first command it cannot read whole.
+    constexpr std::size_t kLookahead = 256;
+    protocol::RequestParser ahead;
+    ahead.set_limits(parser_.limits());
+    for (std::size_t n = 0; n < kLookahead && from < input_end_; ++n) {
+        const std::string_view rest(input_.data() + from, input_end_ - from);
+        if (ahead.parse(rest) != protocol::ParseResult::kCommand) break;
+        if (!ahead.args().empty()) {
+            for (std::string& key : keys_in_tier(server_, *session_, ahead.args())) keys_to_load_.push_back(std::move(key));
+        }
+        from += ahead.command_size();
+    }
+}
+
+asio::awaitable<void> Connection::load_from_tier() {
+    const auto db = static_cast<std::size_t>(session_->db.load());
+    storage::Tier* tier = server_.keyspace().tier();
+    auto keys = std::move(keys_to_load_);
+    keys_to_load_.clear();
+    const std::int64_t now = storage::unix_time_ms();
+    auto records = co_await asio::co_spawn(
+        server_.tier_pool(),
+        [tier, db, &keys, now]() -> asio::awaitable<std::vector<std::optional<storage::TierRecord>>> {
+            std::vector<std::optional<storage::TierRecord>> out;
+            out.reserve(keys.size());
+            for (const std::string& key : keys) out.push_back(tier->read(db, key, now));
+            co_return out;
+        },
+        asio::use_awaitable);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (records[i]) server_.keyspace().promote(db, keys[i], std::move(*records[i]), now);
+    }
+    loaded_for_next_command_ = true;
+}
+
+Connection::InputState Connection::process_input() {
     const auto& hot = server_.hot();
     parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
     while (input_begin_ < input_end_) {
@@ -117,24 +159,32 @@ bool Connection::process_input() {
             if (pending.size() > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
                 spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
                 reply_.error("ERR Protocol error: query buffer limit exceeded");
-                return false;
+                return InputState::kClose;
             }
             session_->query_buffer_bytes = pending.size();
-            return true;
+            return InputState::kWaitForMore;
         }
         if (result == protocol::ParseResult::kError) {
             spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
             reply_.error("ERR " + parser_.error());
-            return false;
+            return InputState::kClose;
         }
         if (!parser_.args().empty()) {
+            if (!loaded_for_next_command_ && server_.keyspace().tier()) {
+                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
+                if (!keys_to_load_.empty()) {
+                    collect_keys_ahead(input_begin_ + parser_.command_size());
+                    return InputState::kLoadFromTier;
+                }
+            }
+            loaded_for_next_command_ = false;
             execute_command(server_, *session_, reply_, parser_.args());
         }
         input_begin_ += parser_.command_size();
-        if (session_->close_after_reply) return false;
+        if (session_->close_after_reply) return InputState::kClose;
     }
     session_->query_buffer_bytes = 0;
-    return true;
+    return InputState::kWaitForMore;
 }
 
 }  // namespace tierkv::server

@@ -26,9 +26,16 @@ public:
 
 private:
     asio::awaitable<void> run();
-    // Runs every complete command in the input; false when the connection
-    // must close once the replies written so far are sent.
-    bool process_input();
+    enum class InputState { kWaitForMore, kClose, kLoadFromTier };
+    // Runs every complete command in the input. Stops early, leaving the
+    // command in the buffer, when it names keys that must first be read
+    // from the tier (kLoadFromTier, the keys in keys_to_load_).
+    InputState process_input();
+    // Reads keys_to_load_ from the tier on the tier's thread pool, so the
+    // event loop serves other clients meanwhile, and puts them in memory.
+    asio::awaitable<void> load_from_tier();
+    // Adds the tier keys of the complete commands after `from` to keys_to_load_.
+    void collect_keys_ahead(std::size_t from);
     void make_room_for_read();
     void close_soon();  // on the connection's thread
     void release_idle_buffers();
@@ -47,6 +54,8 @@ private:
     protocol::ReplyBuilder reply_;
     bool writing_ = false;
     bool closing_ = false;
+    std::vector<std::string> keys_to_load_;
+    bool loaded_for_next_command_ = false;  // load once per command, then run it regardless
 };
 
 }  // namespace tierkv::server

@@ -101,6 +101,18 @@ std::string to_upper(std::string_view s) {
     return out;
 }
 
+std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
+                                      std::span<const std::string_view> args) {
+    const CommandSpec* spec = server.commands().find(args[0]);
+    if (spec && !spec->subcommands.empty()) {
+        spec = args.size() >= 2 ? server.commands().find_subcommand(*spec, args[1]) : nullptr;
+    }
+    if (!spec || !spec->arity_accepts(args.size())) return {};
+    const std::vector<std::string_view> keys = spec->key_args(args);
+    if (keys.empty()) return {};
+    return server.keyspace().keys_on_disk(static_cast<std::size_t>(client.db.load()), keys, storage::unix_time_ms());
+}
+
 storage::DbView CommandContext::db() const { return locks.db(static_cast<std::size_t>(client.db.load())); }
 
 void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/reply_builder.h"
 #include "server/client_session.h"
@@ -14,5 +16,10 @@ class Server;
 
 void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
                      std::span<const std::string_view> args);
+
+// The keys the command in `args` names that are not in memory but may be in
+// the tier (no disk I/O); empty for unknown commands and commands with no keys.
+std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
+                                      std::span<const std::string_view> args);
 
 }  // namespace tierkv::server

@@ -280,6 +280,32 @@ Fields keyspace_section(Server& server) {
     return f;
 }
 
+// tierkv's own: the RocksDB tier (see storage/tier/). Empty without a tier.
+Fields tier_section(Server& server) {
+    Fields f;
+    storage::Tier* tier = server.keyspace().tier();
+    if (!tier) {
+        add(f, "tier_enabled", 0);
+        return f;
+    }
+    const storage::TierStats disk = tier->store().stats();
+    const storage::TierCounters& c = tier->counters();
+    add(f, "tier_enabled", 1);
+    add(f, "tier_keys", disk.keys);
+    add(f, "tier_disk_bytes", disk.disk_bytes);
+    add(f, "tier_spills", c.spills.load());
+    add(f, "tier_disk_reads", c.disk_reads.load());
+    add(f, "tier_promotions", c.promotions.load());
+    add(f, "tier_pending_writes", tier->pending_writes());
+    add(f, "tier_pending_bytes", tier->pending_bytes());
+    add(f, "tier_write_errors", c.write_errors.load());
+    add(f, "tier_expired_dropped", disk.expired_dropped);
+    add(f, "tier_rocksdb_stall_micros", disk.stall_micros);
+    add(f, "tier_rocksdb_compaction_write_bytes", disk.compaction_write_bytes);
+    add(f, "tier_rocksdb_running_compactions", disk.running_compactions);
+    return f;
+}
+
 // ---- section selection -----------------------------------------------------------
 
 // The sections in output order.
@@ -288,7 +314,7 @@ struct SectionName {
     std::string_view title;  // as in the "# Title" header
     bool in_default;         // shown by INFO and INFO default (else only by name, all, everything)
 };
-constexpr std::array<SectionName, 13> kSections = {{{"server", "Server", true},
+constexpr std::array<SectionName, 14> kSections = {{{"server", "Server", true},
                                                     {"clients", "Clients", true},
                                                     {"memory", "Memory", true},
                                                     {"persistence", "Persistence", true},
@@ -300,6 +326,7 @@ constexpr std::array<SectionName, 13> kSections = {{{"server", "Server", true},
                                                     {"errorstats", "Errorstats", true},
                                                     {"latencystats", "Latencystats", false},
                                                     {"cluster", "Cluster", true},
+                                                    {"tier", "Tier", false},  // tierkv's own: INFO tier, INFO all
                                                     {"keyspace", "Keyspace", true}}};
 
 // The requested section names, "default", "all" and "everything" expanded.
@@ -335,6 +362,7 @@ Fields section_fields(Server& server, std::string_view name, const Config& confi
     if (name == "errorstats") return errorstats_section(server);
     if (name == "latencystats") return latencystats_section(server);
     if (name == "cluster") return cluster_section();
+    if (name == "tier") return tier_section(server);
     if (name == "keyspace") return keyspace_section(server);
     return {};  // modules: none
 }

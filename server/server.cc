@@ -169,6 +169,7 @@ std::optional<std::string> Server::start() {
     asio::error_code ec;
     const auto address = asio::ip::make_address(cfg.bind, ec);
     if (ec) return "invalid bind address '" + cfg.bind + "': " + ec.message();
+    if (auto err = open_tier(cfg)) return err;
     const asio::ip::tcp::endpoint endpoint(address, static_cast<std::uint16_t>(cfg.port));
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
@@ -348,6 +349,30 @@ void Server::wait() {
         background_.stop();
         background_thread_.join();
     }
+    tier_pool_.join();
+    if (keyspace_.tier() && !tier_saved_) {
+        tier_saved_ = true;
+        const auto started = steady_ms();
+        keyspace_.spill_all(storage::unix_time_ms());
+        spdlog::info("tier: every key written to {} ({} keys on disk) in {} ms", config().tier_dir,
+                     keyspace_.tier()->store().key_count(), steady_ms() - started);
+    }
+}
+
+std::optional<std::string> Server::open_tier(const Config& cfg) {
+    if (cfg.tier_dir.empty()) return std::nullopt;
+    if (cfg.databases > 65535) return "the tier supports at most 65535 databases";
+    storage::TierOptions options;
+    options.dir = cfg.tier_dir;
+    options.compression = cfg.tier_compression;
+    options.databases = static_cast<std::size_t>(cfg.databases);
+    std::string error;
+    auto store = storage::TierStore::open(options, error);
+    if (!store) return error;
+    const std::uint64_t keys = store->key_count();
+    keyspace_.attach_tier(std::make_unique<storage::Tier>(std::move(store), nullptr));
+    spdlog::info("tier: {} ({} keys on disk, {} compression)", cfg.tier_dir, keys, cfg.tier_compression);
+    return std::nullopt;
 }
 
 }  // namespace tierkv::server

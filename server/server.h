@@ -90,6 +90,9 @@ public:
     std::size_t thread_count() const { return loops_.size(); }
     bool stopping() const { return stopping_.load(); }
 
+    // Threads that read the tier, so event loops never wait on the disk.
+    asio::thread_pool::executor_type tier_pool() { return tier_pool_.get_executor(); }
+
     // Runs `work` on the background thread (frees flushed data, housekeeping).
     void post_background(std::function<void()> work);
 
@@ -101,6 +104,7 @@ private:
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
     void evict_in_background(std::int64_t deadline_steady_ms);
+    std::optional<std::string> open_tier(const Config& config);
     void return_freed_memory();
     void sample_stats();
 
@@ -123,6 +127,9 @@ private:
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> loop_guards_;
     std::vector<std::thread> loop_threads_;
     std::atomic<std::size_t> next_loop_{0};
+
+    asio::thread_pool tier_pool_{2};
+    bool tier_saved_ = false;
 
     // The background thread: accepts connections, catches signals, runs active expiry.
     asio::io_context background_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <unordered_set>
 
 #include "storage/clock.h"
 #include "storage/glob.h"
@@ -33,6 +34,7 @@ Entry* DbView::find(std::string_view key) {
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
         return nullptr;
     }
+    if (!e && ks_->tier_) e = ks_->promote_locked(shard, db_, key, h, now_ms_);
     return e;
 }
 
@@ -58,7 +60,11 @@ Entry& DbView::set(std::string_view key, Value value) {
     const std::uint64_t h = ks_->hash(key);
     Table& table = table_for(h);
     Entry* e = table.find(key, h);
-    if (!e) return table.insert(key, h, std::move(value), ks_->clock_seconds(now_ms_));
+    if (!e) {
+        // An older copy in the tier must not come back after this one goes.
+        if (ks_->tier_ && ks_->tier_->may_contain(db_, key)) ks_->tier_->forget(db_, key, false);
+        return table.insert(key, h, std::move(value), ks_->clock_seconds(now_ms_));
+    }
     e->value = std::move(value);
     table.recharge(*e);
     table.set_expire(*e, 0);
@@ -141,6 +147,8 @@ DbSize Keyspace::size(std::size_t db) {
         total.keys += shard->dbs[db].size();
         total.expires += shard->dbs[db].volatile_size();
     }
+    // A key is in memory or in the tier, never counted in both.
+    if (tier_) total.keys += tier_->key_count(db);
     return total;
 }
 
@@ -153,11 +161,23 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
             if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key);
         });
     }
+    if (tier_) {
+        std::unordered_set<std::string> seen(out.begin(), out.end());
+        auto add = [&](std::string_view key) {
+            if ((all || glob_match(pattern, key)) && seen.emplace(key).second) out.emplace_back(key);
+        };
+        for (const std::string& key : tier_->pending_keys(db)) add(key);
+        tier_->store().for_each(db, {}, now_ms, [&](std::string_view key, const TierRecord&) {
+            if (!deleted_in_queue(db, key, now_ms)) add(key);
+            return true;
+        });
+    }
     return out;
 }
 
 ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                         std::optional<ValueType> type, std::int64_t now_ms) {
+    if (cursor & kDiskCursorBit) return scan_tier(db, cursor, count, pattern, type, now_ms);
     const std::uint64_t shard_mask = shards_.size() - 1;
     std::size_t shard = cursor & shard_mask;
     std::uint64_t table_cursor = cursor >> shard_bits_;
@@ -191,6 +211,11 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
         if (table_cursor == 0) ++shard;
     }
     page.next_cursor = shard >= shards_.size() ? 0 : (table_cursor << shard_bits_) | shard;
+    // Memory done: the keys in the tier follow, under cursors of their own.
+    if (page.next_cursor == 0 && tier_ && tier_->key_count(db) > 0) {
+        tier_->drain(false);  // keys spilled during the walk of memory are on disk for the walk of the tier
+        page.next_cursor = new_disk_cursor({});
+    }
     return page;
 }
 
@@ -207,7 +232,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
             sizes[i] = shards_[i]->dbs[db].size();
             total += sizes[i];
         }
-        if (total == 0) return std::nullopt;
+        if (total == 0) return random_tier_key(db, now_ms);
         std::size_t pick = std::uniform_int_distribution<std::size_t>(0, total - 1)(rng);
         std::size_t i = 0;
         while (pick >= sizes[i]) pick -= sizes[i++];
@@ -224,6 +249,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
 }
 
 std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
+    if (tier_) tier_->clear(db);
     std::vector<Table> old;
     for (auto& shard : shards_) {
         std::lock_guard guard(shard->mutex);
@@ -326,8 +352,17 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
     if (!victim) return false;
     const std::string key = victim->key;
+    if (tier_) {
+        // Nothing is lost: the entry moves to the tier with its hotness.
+        const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());
+        tier_->spill(db, key,
+                     TierRecord{std::move(victim->value), victim->expire_at_ms,
+                                start_ms_ + static_cast<std::int64_t>(victim->last_access_s) * 1000,
+                                victim->lfu_counter});
+    } else {
+        shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
+    }
     fullest->erase(key, hash(key));
-    shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
 
@@ -353,6 +388,133 @@ EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std
     }
     result.within_limit = !over_memory_limit();
     return result;
+}
+
+// ---- The tier -------------------------------------------------------------------
+
+bool Keyspace::deleted_in_queue(std::size_t db, std::string_view key, std::int64_t now_ms) {
+    const Tier::PendingLookup queued = tier_->pending(db, key, now_ms);
+    return queued.known && !queued.record;
+}
+
+std::optional<std::string> Keyspace::random_tier_key(std::size_t db, std::int64_t now_ms) {
+    if (!tier_) return std::nullopt;
+    // Seek to a random point of the database's range and take the key there
+    // (or the first one): every key can come up, though not all equally.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::string start(8, '\0');
+    for (char& c : start) c = static_cast<char>(rng() & 0xff);
+    std::optional<std::string> found;
+    for (std::string_view from : {std::string_view(start), std::string_view()}) {
+        tier_->store().for_each(db, from, now_ms, [&](std::string_view key, const TierRecord&) {
+            found.emplace(key);
+            return false;
+        });
+        if (found) break;
+    }
+    return found;
+}
+
+std::uint64_t Keyspace::new_disk_cursor(std::string last_key) {
+    constexpr std::size_t kMaxOpenCursors = 4096;  // abandoned scans do not pile up
+    std::lock_guard guard(disk_cursors_mutex_);
+    if (disk_cursors_.size() >= kMaxOpenCursors) disk_cursors_.erase(disk_cursors_.begin());
+    const std::uint64_t id = next_disk_cursor_++ & ~kDiskCursorBit;
+    disk_cursors_[id] = std::move(last_key);
+    return id | kDiskCursorBit;
+}
+
+ScanPage Keyspace::scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                             std::optional<ValueType> type, std::int64_t now_ms) {
+    ScanPage page;
+    std::string after;
+    {
+        std::lock_guard guard(disk_cursors_mutex_);
+        auto it = disk_cursors_.find(cursor & ~kDiskCursorBit);
+        if (it == disk_cursors_.end() || !tier_) return page;  // unknown or expired cursor: the scan ends
+        after = std::move(it->second);
+        disk_cursors_.erase(it);
+    }
+    const bool all = pattern == "*";
+    std::size_t examined = 0;
+    std::string last;
+    bool more = false;
+    tier_->store().for_each(db, after, now_ms, [&](std::string_view key, const TierRecord& record) {
+        if (examined == std::max<std::size_t>(count, 1)) {
+            more = true;
+            return false;
+        }
+        ++examined;
+        last.assign(key);
+        if (deleted_in_queue(db, key, now_ms)) return true;
+        if (type && record.value.type != *type) return true;
+        if (all || glob_match(pattern, key)) page.keys.emplace_back(key);
+        return true;
+    });
+    page.next_cursor = more ? new_disk_cursor(std::move(last)) : 0;
+    return page;
+}
+
+Entry* Keyspace::promote_locked(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash,
+                                std::int64_t now_ms) {
+    if (!tier_->may_contain(db, key)) return nullptr;
+    std::optional<TierRecord> record = tier_->read(db, key, now_ms);
+    if (!record) return nullptr;
+    Table& table = shard.dbs[db];
+    Entry& e = table.insert(key, hash, std::move(record->value), clock_seconds_at(record->last_access_ms));
+    e.lfu_counter = record->lfu_counter;
+    if (record->expire_at_ms != 0) table.set_expire(e, record->expire_at_ms);
+    tier_->forget(db, key, true);
+    tier_->note_promotion();
+    return &e;
+}
+
+std::vector<std::string> Keyspace::keys_on_disk(std::size_t db, std::span<const std::string_view> keys,
+                                                std::int64_t now_ms) {
+    std::vector<std::string> out;
+    if (!tier_) return out;
+    for (std::string_view key : keys) {
+        const std::uint64_t h = hash(key);
+        Shard& shard = *shards_[shard_index(h)];
+        std::lock_guard guard(shard.mutex);
+        const Entry* e = shard.dbs[db].find(key, h);
+        if (e && !e->expired(now_ms)) continue;
+        if (tier_->pending(db, key, now_ms).known) continue;  // the queue answers: no disk read needed
+        if (tier_->may_contain(db, key)) out.emplace_back(key);
+    }
+    return out;
+}
+
+void Keyspace::promote(std::size_t db, std::string_view key, TierRecord record, std::int64_t now_ms) {
+    const std::uint64_t h = hash(key);
+    Shard& shard = *shards_[shard_index(h)];
+    std::lock_guard guard(shard.mutex);
+    Table& table = shard.dbs[db];
+    if (table.find(key, h)) return;  // written or promoted meanwhile: memory is newer
+    if (record.expired(now_ms)) return;
+    Entry& e = table.insert(key, h, std::move(record.value), clock_seconds_at(record.last_access_ms));
+    e.lfu_counter = record.lfu_counter;
+    if (record.expire_at_ms != 0) table.set_expire(e, record.expire_at_ms);
+    tier_->forget(db, key, true);
+    tier_->note_promotion();
+}
+
+void Keyspace::spill_all(std::int64_t now_ms) {
+    if (!tier_) return;
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        for (std::size_t db = 0; db < shard->dbs.size(); ++db) {
+            Table& table = shard->dbs[db];
+            table.for_each([&](Entry& e) {
+                if (e.expired(now_ms)) return;
+                tier_->spill(db, e.key,
+                             TierRecord{std::move(e.value), e.expire_at_ms,
+                                        start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});
+            });
+            table = make_table();
+        }
+    }
+    tier_->drain(true);
 }
 
 }  // namespace tierkv::storage

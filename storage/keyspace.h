@@ -13,9 +13,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/table.h"
+#include "storage/tier/tier.h"
 
 namespace tierkv::storage {
 
@@ -164,6 +166,23 @@ public:
     KeyspaceStats stats() const;
     void reset_stats();
 
+    // ---- The RocksDB tier (optional) ----
+    // From now on evicted entries spill to `tier` and lookups of keys not in
+    // memory read them back. Set once, before serving.
+    void attach_tier(std::unique_ptr<Tier> tier) { tier_ = std::move(tier); }
+    Tier* tier() { return tier_.get(); }
+    // Graceful shutdown: moves every entry in memory to the tier, then
+    // writes and syncs everything pending. No-op without a tier.
+    void spill_all(std::int64_t now_ms);
+    // Keys that a command about to run would have to read from disk: not in
+    // memory and possibly in the tier. Cheap (no disk I/O): the connection
+    // reads them off its event loop first (load_from_tier) so the command
+    // itself finds them in memory.
+    std::vector<std::string> keys_on_disk(std::size_t db, std::span<const std::string_view> keys, std::int64_t now_ms);
+    // Brings `key` back into memory with `record` unless it came back by
+    // other means meanwhile (then the newer memory copy wins).
+    void promote(std::size_t db, std::string_view key, TierRecord record, std::int64_t now_ms);
+
     // ---- Memory limit and eviction ----
     // Bytes the tables hold (entries, keys, values, buckets, policy state),
     // as the allocator counts them. Client buffers are not included.
@@ -202,6 +221,20 @@ private:
     };
 
     Table make_table();
+    // SCAN cursors with this bit walk the tier's keys in order after memory's.
+    static constexpr std::uint64_t kDiskCursorBit = 1ull << 63;
+    std::uint64_t new_disk_cursor(std::string last_key);
+    std::optional<std::string> random_tier_key(std::size_t db, std::int64_t now_ms);
+    // A key still on disk whose deletion is queued (it moved to memory or is gone).
+    bool deleted_in_queue(std::size_t db, std::string_view key, std::int64_t now_ms);
+    ScanPage scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                       std::optional<ValueType> type, std::int64_t now_ms);
+    // Under the shard's lock: the key's entry read back from the tier into
+    // `table` (a blocking disk read), or null when the tier lacks it.
+    Entry* promote_locked(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash, std::int64_t now_ms);
+    std::uint32_t clock_seconds_at(std::int64_t unix_ms) const {
+        return unix_ms <= start_ms_ ? 0 : clock_seconds(unix_ms);
+    }
     // Evicts one key from `shard` (locked by the caller); false when its
     // policy has nothing to evict.
     bool evict_one(Shard& shard, std::int64_t now_ms);
@@ -219,6 +252,11 @@ private:
     std::int64_t start_ms_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::atomic<std::size_t> expire_next_shard_{0};
+    std::unique_ptr<Tier> tier_;  // destroyed first: it drains while the shards still exist
+    // SCAN cursors in the tier phase: cursor id -> the last key returned.
+    std::mutex disk_cursors_mutex_;
+    std::unordered_map<std::uint64_t, std::string> disk_cursors_;
+    std::uint64_t next_disk_cursor_ = 1;
 };
 
 }  // namespace tierkv::storage

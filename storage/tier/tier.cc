@@ -11,7 +11,10 @@ constexpr std::size_t kMaxBatchBytes = 8 << 20;
 }  // namespace
 
 Tier::Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge)
-    : store_(std::move(store)), gauge_(gauge), writer_([this] { writer_loop(); }) {}
+    : store_(std::move(store)),
+      gauge_(gauge),
+      queued_delta_(store_->databases(), 0),
+      writer_([this] { writer_loop(); }) {}
 
 Tier::~Tier() {
     drain(true);
@@ -24,74 +27,97 @@ Tier::~Tier() {
 }
 
 void Tier::enqueue(Op op) {
+    if (!op.clear_db && !op.all_dbs) adjust_queued(op.write.db, op.expected_delta);
     queue_.push_back(std::move(op));
     wake_writer_.notify_one();
 }
 
+void Tier::adjust_queued(std::size_t db, int delta) {
+    if (db < queued_delta_.size()) queued_delta_[db] += delta;
+}
+
+std::uint64_t Tier::key_count(std::size_t db) const {
+    std::lock_guard guard(mutex_);
+    const std::int64_t n = static_cast<std::int64_t>(store_->key_count(db)) +
+                           (db < queued_delta_.size() ? queued_delta_[db] : 0);
+    return n > 0 ? static_cast<std::uint64_t>(n) : 0;
+}
+
+void Tier::set_pending(const std::string& encoded_key, Pending p) {
+    auto [it, inserted] = pending_.try_emplace(encoded_key, Pending{0, std::nullopt});
+    const auto delta = static_cast<std::int64_t>(p.bytes() + (inserted ? encoded_key.size() : 0)) -
+                       static_cast<std::int64_t>(it->second.bytes());
+    it->second = std::move(p);
+    pending_bytes_ += delta;
+    if (gauge_) gauge_->fetch_add(delta, std::memory_order_relaxed);
+}
+
+void Tier::drop_pending(std::unordered_map<std::string, Pending>::iterator it) {
+    const auto bytes = static_cast<std::int64_t>(it->second.bytes() + it->first.size());
+    pending_bytes_ -= bytes;
+    if (gauge_) gauge_->fetch_sub(bytes, std::memory_order_relaxed);
+    pending_.erase(it);
+}
+
 void Tier::spill(std::size_t db, std::string_view key, const TierRecord& record) {
     std::string encoded = encode_tier_record(record);
-    const auto bytes = static_cast<std::int64_t>(encoded.size() + key.size());
+    const std::string tier_key = encode_tier_key(db, key);
     std::lock_guard guard(mutex_);
     const std::uint64_t seq = next_seq_++;
-    auto [it, inserted] = pending_.try_emplace(encode_tier_key(db, key), Pending{seq, encoded});
-    if (!inserted) {
-        pending_bytes_ -= static_cast<std::int64_t>(it->second.record.size() + key.size());
-        if (gauge_) gauge_->fetch_sub(static_cast<std::int64_t>(it->second.record.size() + key.size()));
-        it->second = Pending{seq, encoded};
-    }
-    pending_bytes_ += bytes;
-    if (gauge_) gauge_->fetch_add(bytes, std::memory_order_relaxed);
+    // A key in memory is not in the tier (taking it into memory queued its
+    // deletion): one more key here, unless a spill of it is still queued.
+    auto it = pending_.find(tier_key);
+    const bool replaces_spill = it != pending_.end() && it->second.record;
+    set_pending(tier_key, Pending{seq, encoded});
     counters_.spills.fetch_add(1, std::memory_order_relaxed);
-    enqueue(Op{seq, std::nullopt, false, TierWrite{db, std::string(key), std::move(encoded)}});
+    enqueue(Op{seq, replaces_spill ? 0 : 1, std::nullopt, false, TierWrite{db, std::string(key), std::move(encoded)}});
 }
 
-void Tier::forget(std::size_t db, std::string_view key) {
+void Tier::forget(std::size_t db, std::string_view key, bool known_present) {
+    std::lock_guard guard(mutex_);
+    const std::uint64_t seq = next_seq_++;
+    // Reads must see the deletion before the writer makes it: a queued
+    // tombstone hides the older copy on disk.
+    set_pending(encode_tier_key(db, key), Pending{seq, std::nullopt});
+    enqueue(Op{seq, known_present ? -1 : 0, std::nullopt, false, TierWrite{db, std::string(key), std::nullopt}});
+}
+
+Tier::PendingLookup Tier::pending(std::size_t db, std::string_view key, std::int64_t now_ms) {
     std::lock_guard guard(mutex_);
     auto it = pending_.find(encode_tier_key(db, key));
-    if (it != pending_.end()) {
-        const auto bytes = static_cast<std::int64_t>(it->second.record.size() + key.size());
-        pending_bytes_ -= bytes;
-        if (gauge_) gauge_->fetch_sub(bytes, std::memory_order_relaxed);
-        pending_.erase(it);
+    if (it == pending_.end()) return {};
+    PendingLookup found{true, std::nullopt};
+    if (it->second.record) {
+        auto record = decode_tier_record(*it->second.record);
+        if (record && !record->expired(now_ms)) found.record = std::move(record);
     }
-    enqueue(Op{next_seq_++, std::nullopt, false, TierWrite{db, std::string(key), std::nullopt}});
-}
-
-std::optional<TierRecord> Tier::pending(std::size_t db, std::string_view key, std::int64_t now_ms) {
-    std::lock_guard guard(mutex_);
-    auto it = pending_.find(encode_tier_key(db, key));
-    if (it == pending_.end()) return std::nullopt;
-    auto record = decode_tier_record(it->second.record);
-    if (!record || record->expired(now_ms)) return std::nullopt;
-    return record;
+    return found;
 }
 
 bool Tier::may_contain(std::size_t db, std::string_view key) {
     {
         std::lock_guard guard(mutex_);
-        if (pending_.count(encode_tier_key(db, key))) return true;
+        auto it = pending_.find(encode_tier_key(db, key));
+        if (it != pending_.end()) return it->second.record.has_value();
     }
     return store_->may_contain(db, key);
 }
 
 void Tier::clear(std::optional<std::size_t> db) {
-    std::lock_guard guard(mutex_);
+    std::unique_lock lock(mutex_);
     for (auto it = pending_.begin(); it != pending_.end();) {
         const auto decoded = decode_tier_key(it->first);
-        if (!db || (decoded && decoded->first == *db)) {
-            const auto bytes = static_cast<std::int64_t>(it->second.record.size() + decoded->second.size());
-            pending_bytes_ -= bytes;
-            if (gauge_) gauge_->fetch_sub(bytes, std::memory_order_relaxed);
-            it = pending_.erase(it);
-        } else {
-            ++it;
-        }
+        auto next = std::next(it);
+        if (!db || (decoded && decoded->first == *db)) drop_pending(it);
+        it = next;
     }
-    enqueue(Op{next_seq_++, db.value_or(0), !db.has_value(), {}});
+    enqueue(Op{next_seq_++, 0, db.value_or(0), !db.has_value(), {}});
+    const std::uint64_t target = next_seq_ - 1;
+    drained_.wait(lock, [&] { return written_seq_ >= target || !last_error_.empty(); });
 }
 
 std::optional<TierRecord> Tier::read(std::size_t db, std::string_view key, std::int64_t now_ms) {
-    if (auto record = pending(db, key, now_ms)) return record;
+    if (PendingLookup queued = pending(db, key, now_ms); queued.known) return std::move(queued.record);
     counters_.disk_reads.fetch_add(1, std::memory_order_relaxed);
     // A key spilled just now may move from the pending index to the disk
     // between the two looks; the writer removes it from the index only
@@ -117,7 +143,7 @@ std::vector<std::string> Tier::pending_keys(std::size_t db) const {
     std::vector<std::string> keys;
     for (const auto& [encoded, p] : pending_) {
         const auto decoded = decode_tier_key(encoded);
-        if (decoded && decoded->first == db) keys.emplace_back(decoded->second);
+        if (p.record && decoded && decoded->first == db) keys.emplace_back(decoded->second);
     }
     return keys;
 }
@@ -157,6 +183,10 @@ void Tier::writer_loop() {
         for (Op& op : batch) writes.push_back(std::move(op.write));
         const std::string error = store_->write(writes, false);
         lock.lock();
+        if (error.empty()) {
+            // The store now counts these ops exactly.
+            for (std::size_t i = 0; i < batch.size(); ++i) adjust_queued(writes[i].db, -batch[i].expected_delta);
+        }
         if (!error.empty()) {
             // Keep the entries readable in the pending index and retry later.
             if (last_error_ != error) spdlog::error("tier: writing to disk failed: {}", error);
@@ -175,12 +205,7 @@ void Tier::writer_loop() {
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const std::string encoded = encode_tier_key(writes[i].db, writes[i].key);
             auto it = pending_.find(encoded);
-            if (it != pending_.end() && it->second.seq == batch[i].seq) {
-                const auto b = static_cast<std::int64_t>(it->second.record.size() + writes[i].key.size());
-                pending_bytes_ -= b;
-                if (gauge_) gauge_->fetch_sub(b, std::memory_order_relaxed);
-                pending_.erase(it);
-            }
+            if (it != pending_.end() && it->second.seq == batch[i].seq) drop_pending(it);
         }
         written_seq_ = batch.back().seq;
         drained_.notify_all();

@@ -43,25 +43,38 @@ public:
 
     // ---- called under the key's shard lock ----
     void spill(std::size_t db, std::string_view key, const TierRecord& record);
-    // The key now lives in memory (promoted) or is gone: delete it from the tier.
-    void forget(std::size_t db, std::string_view key);
-    // A spilled entry still waiting for the writer.
-    std::optional<TierRecord> pending(std::size_t db, std::string_view key, std::int64_t now_ms);
+    // The key now lives in memory or is gone: delete it from the tier.
+    // `known_present`: it was just read from the tier (a promotion), so the
+    // deletion certainly lowers the key count.
+    void forget(std::size_t db, std::string_view key, bool known_present);
+    // What the writer's queue says of the key: `known` when a spill or a
+    // deletion of it is queued (then `record` is the spilled entry, or none
+    // for a deletion or an expired entry); otherwise ask the disk.
+    struct PendingLookup {
+        bool known = false;
+        std::optional<TierRecord> record;
+    };
+    PendingLookup pending(std::size_t db, std::string_view key, std::int64_t now_ms);
     // False when the key is certainly in neither the pending index nor on disk.
     bool may_contain(std::size_t db, std::string_view key);
-    // Drops a database (or all) from the tier, after the writes before it.
+    // Drops a database (or all) from the tier, after the writes before it,
+    // and waits until it is done.
     void clear(std::optional<std::size_t> db);
+    // Keys of `db` in the tier, counting queued spills and deletions as done.
+    std::uint64_t key_count(std::size_t db) const;
 
     // ---- may block on disk: never on an event loop thread ----
     std::optional<TierRecord> read(std::size_t db, std::string_view key, std::int64_t now_ms);
     // Blocks until everything queued so far is on disk; `sync` also syncs the WAL.
     void drain(bool sync);
 
+    void note_promotion() { counters_.promotions.fetch_add(1, std::memory_order_relaxed); }
+
     TierStore& store() { return *store_; }
     const TierCounters& counters() const { return counters_; }
     std::size_t pending_writes() const;
     std::int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
-    // Keys of `db` waiting in the pending index (for KEYS, DBSIZE).
+    // Keys of `db` waiting in the pending index (for KEYS).
     std::vector<std::string> pending_keys(std::size_t db) const;
     // A write error the writer met last (disk full...), empty when none.
     std::string last_error() const;
@@ -69,17 +82,24 @@ public:
 private:
     struct Op {
         std::uint64_t seq = 0;
+        int expected_delta = 0;  // how the op changes db's key count, as far as known when queued
         std::optional<std::size_t> clear_db;  // a clear; with `all_dbs` every database
         bool all_dbs = false;
         TierWrite write;
     };
+    // The newest queued op of a key, until the writer has applied it.
     struct Pending {
         std::uint64_t seq;
-        std::string record;  // encoded
+        std::optional<std::string> record;  // encoded; none: a deletion
+        std::size_t bytes() const { return record ? record->size() : 0; }
     };
 
     void writer_loop();
     void enqueue(Op op);
+    void adjust_queued(std::size_t db, int delta);
+    // Under mutex_: records `p` as the key's newest queued op.
+    void set_pending(const std::string& encoded_key, Pending p);
+    void drop_pending(std::unordered_map<std::string, Pending>::iterator it);
 
     std::unique_ptr<TierStore> store_;
     std::atomic<std::int64_t>* gauge_;
@@ -95,6 +115,7 @@ private:
     bool stopping_ = false;
     std::string last_error_;
     std::atomic<std::int64_t> pending_bytes_{0};
+    std::vector<std::int64_t> queued_delta_;  // per database, under mutex_
     std::thread writer_;
 };
 

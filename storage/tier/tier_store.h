@@ -78,6 +78,7 @@ public:
                   const std::function<bool(std::string_view key, const TierRecord& record)>& visit);
 
     TierStats stats() const;
+    std::size_t databases() const { return counts_.size(); }
 
 private:
     TierStore() = default;

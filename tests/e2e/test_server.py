@@ -88,12 +88,13 @@ class Info(ServerTestCase):
         self.assertEqual(headers, ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
                                    "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster",
                                    "# Keyspace"])
-        # As Redis 7: commandstats and latencystats only in "all", "everything" or by name.
+        # As Redis 7: commandstats and latencystats only in "all", "everything" or by name;
+        # so is tierkv's own tier section.
         text = self.c.execute("INFO", "all").decode()
         headers = [line for line in text.split("\r\n") if line.startswith("#")]
         self.assertEqual(headers, ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
                                    "# Replication", "# CPU", "# Modules", "# Commandstats", "# Errorstats",
-                                   "# Latencystats", "# Cluster", "# Keyspace"])
+                                   "# Latencystats", "# Cluster", "# Tier", "# Keyspace"])
 
     def test_sections(self):
         server = self.r.info("server")

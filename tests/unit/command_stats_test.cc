@@ -84,7 +84,7 @@ TEST_CASE("slow log keeps arguments as Redis does") {
     CHECK(SlowLog::kept_args(args)[2] == std::string(128, 'x') + "... (72 more bytes)");
 
     std::vector<std::string> many;
-    for (int i = 0; i < 40; ++i) many.push_back("a" + std::to_string(i));
+    for (int i = 0; i < 40; ++i) many.push_back(std::string("a").append(std::to_string(i)));
     std::vector<std::string_view> many_views(many.begin(), many.end());
     auto kept = SlowLog::kept_args(many_views);
     REQUIRE(kept.size() == 32);

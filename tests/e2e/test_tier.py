@@ -1,0 +1,204 @@
+"""The RocksDB tier end to end: keys evicted from memory are spilled to disk
+and read back with the same answers, deleted or overwritten keys never come
+back, TTLs survive spills and restarts, a graceful restart keeps every key,
+and bad tier directories stop start-up with a clear error."""
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+from tierkv_harness import TierkvServer, free_port, server_binary
+
+MB = 1024 * 1024
+
+
+def value_of(i, size=1000):
+    head = b"value-%d-" % i
+    return head + bytes((i + j) % 251 for j in range(size - len(head)))
+
+
+def fill(r, count, size=1000, prefix="k"):
+    for start in range(0, count, 500):
+        p = r.pipeline(transaction=False)
+        for i in range(start, min(count, start + 500)):
+            p.set("%s:%d" % (prefix, i), value_of(i, size))
+        p.execute()
+
+
+def wait_writer_idle(r, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if int(r.info("tier").get("tier_pending_writes", 0)) == 0:
+            return
+        time.sleep(0.05)
+
+
+class TierServer(TierkvServer):
+    """A tierkv-server with a small memory limit and a tier directory that
+    outlives restarts of the process."""
+
+    def __init__(self, tier_dir, extra=()):
+        super().__init__(["--threads", "2", "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru",
+                          "--tier-dir", tier_dir] + list(extra))
+
+
+class Tier(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tierkv-tier-")
+        self.tier_dir = os.path.join(self.dir, "tier")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_fill_past_memory_and_read_everything_back(self):
+        n = 20000  # ~20 MB of values through 4 MB of memory
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, n)
+            mem = r.info("memory")
+            self.assertLessEqual(mem["used_memory_dataset"], 4 * MB + 64 * 1024)
+            self.assertEqual(r.info("stats")["evicted_keys"], 0)  # spilled, not lost
+            self.assertEqual(r.dbsize(), n)
+            p = r.pipeline(transaction=False)
+            for i in range(n):
+                p.get("k:%d" % i)
+            values = p.execute()
+            wrong = [i for i in range(n) if values[i] != value_of(i)]
+            self.assertEqual(wrong, [])
+            stats = r.info("stats")
+            self.assertEqual(stats["keyspace_misses"], 0)
+            wait_writer_idle(r)
+            self.assertEqual(r.dbsize(), n)
+            self.assertEqual(len(r.keys("k:*")), n)
+            self.assertEqual(set(r.scan_iter(count=500)), {b"k:%d" % i for i in range(n)})
+            tier = r.info("tier")
+            self.assertGreater(tier["tier_spills"], n // 2)
+            self.assertGreater(tier["tier_promotions"], 0)
+            self.assertGreater(tier["tier_keys"], 0)
+
+    def test_deleted_and_overwritten_keys_never_come_back(self):
+        n = 8000
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, n)
+            # The first keys went to disk long ago; change them there.
+            deleted = ["k:%d" % i for i in range(0, 200, 2)]
+            overwritten = ["k:%d" % i for i in range(1, 200, 2)]
+            self.assertEqual(r.delete(*deleted), len(deleted))
+            for k in overwritten:
+                r.set(k, b"new")
+            # Read them right away (the deletions may still be queued) ...
+            self.assertEqual(r.mget(deleted), [None] * len(deleted))
+            self.assertEqual(r.mget(overwritten), [b"new"] * len(overwritten))
+            # ... then push them out to disk and back, and read again.
+            fill(r, n, prefix="push")
+            self.assertEqual(r.mget(deleted), [None] * len(deleted))
+            self.assertEqual(r.mget(overwritten), [b"new"] * len(overwritten))
+            self.assertEqual(r.exists(*deleted), 0)
+            wait_writer_idle(r)
+            self.assertEqual(r.dbsize(), 2 * n - len(deleted))
+            self.assertEqual(srv.stop(), 0)
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertEqual(r.mget(deleted), [None] * len(deleted))
+            self.assertEqual(r.mget(overwritten), [b"new"] * len(overwritten))
+            self.assertEqual(r.dbsize(), 2 * n - len(deleted))
+
+    def test_commands_answer_the_same_for_keys_on_disk(self):
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            r.set("counter", 41)
+            r.set("text", "hello")
+            r.set("ttl", "v", ex=1000)
+            r.set("old", "x")
+            fill(r, 8000)  # pushes the four keys to disk
+            self.assertEqual(r.type("text"), b"string")
+            self.assertEqual(r.exists("counter", "text", "nokey"), 2)
+            self.assertIn(r.ttl("ttl"), range(990, 1001))
+            self.assertEqual(r.ttl("text"), -1)
+            fill(r, 8000, prefix="again")
+            self.assertEqual(r.incr("counter"), 42)
+            fill(r, 8000, prefix="more")
+            self.assertEqual(r.append("text", " world"), 11)
+            self.assertTrue(r.rename("old", "renamed"))
+            fill(r, 8000, prefix="yet")
+            self.assertIsNone(r.get("old"))
+            self.assertEqual(r.get("renamed"), b"x")
+            self.assertEqual(r.get("text"), b"hello world")
+            self.assertTrue(r.expire("renamed", 500))
+            fill(r, 8000, prefix="last")
+            self.assertIn(r.ttl("renamed"), range(490, 501))
+            self.assertEqual(r.strlen("text"), 11)
+
+    def test_ttls_survive_spill_and_restart_and_expire_on_disk(self):
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            r.set("short", "v", px=1500)
+            r.set("long", "v", ex=1000)
+            fill(r, 8000)
+            self.assertEqual(r.exists("short", "long"), 2)
+            self.assertEqual(srv.stop(), 0)
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertIn(r.ttl("long"), range(990, 1001))
+            time.sleep(1.6)
+            self.assertIsNone(r.get("short"))
+            self.assertEqual(r.exists("short"), 0)
+            self.assertEqual(r.get("long"), b"v")
+
+    def test_graceful_restart_keeps_every_key(self):
+        n = 12000
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, n)
+            r.set("last", "written")
+            self.assertEqual(srv.stop(), 0)  # SIGTERM
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertEqual(r.dbsize(), n + 1)
+            self.assertEqual(r.get("last"), b"written")
+            values = r.mget(["k:%d" % i for i in range(n)])
+            self.assertEqual(sum(1 for i, v in enumerate(values) if v == value_of(i)), n)
+            r.shutdown()
+        with TierServer(self.tier_dir) as srv:  # and through SHUTDOWN too
+            r = srv.client()
+            self.assertEqual(r.dbsize(), n + 1)
+
+    def test_flushall_empties_the_tier_for_good(self):
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, 8000)
+            self.assertTrue(r.flushall())
+            self.assertEqual(r.dbsize(), 0)
+            self.assertIsNone(r.get("k:0"))
+            self.assertEqual(r.keys("*"), [])
+            r.set("after", "flush")
+            self.assertEqual(srv.stop(), 0)
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertEqual(r.dbsize(), 1)
+            self.assertIsNone(r.get("k:0"))
+
+    def test_unusable_tier_directory_is_a_clear_start_up_error(self):
+        # Locked by another running tierkv.
+        with TierServer(self.tier_dir):
+            proc = subprocess.run([server_binary(), "--port", str(free_port()), "--tier-dir", self.tier_dir],
+                                  capture_output=True, text=True, timeout=20)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn(self.tier_dir, proc.stderr)
+            self.assertIn("lock", proc.stderr.lower())
+        # Not writable (a file where the directory should be).
+        blocked = os.path.join(self.dir, "file")
+        with open(blocked, "w") as f:
+            f.write("x")
+        proc = subprocess.run([server_binary(), "--port", str(free_port()), "--tier-dir", os.path.join(blocked, "t")],
+                              capture_output=True, text=True, timeout=20)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("cannot open the tier", proc.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
