@@ -9,9 +9,14 @@ list=$(grep -v '^[[:space:]]*$' "$here/packages.txt")
 if [ "${1:-}" = "--build" ]; then
     list=$(printf '%s\n' "$list" | sed '/^# --- test peers/,$d')
 fi
+# Names that installed packages provide count as present: NodeSource's nodejs
+# provides (and conflicts with) Debian's npm, so asking apt for npm there fails.
+provided=$(dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null \
+    | sed -n 's/^ii *|//p' | tr ',' '\n' | sed 's/([^)]*)//; s/^ *//; s/ *$//')
 missing=""
 for pkg in $(printf '%s\n' "$list" | grep -v '^#'); do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" &&
+        ! printf '%s\n' "$provided" | grep -qx "$pkg"; then
         missing="$missing $pkg"
     fi
 done
