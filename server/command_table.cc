@@ -19,6 +19,7 @@ CommandTable CommandTable::build() {
     register_key_commands(table);
     register_string_commands(table);
     register_slowlog_commands(table);
+    register_tier_commands(table);
     return table;
 }
 

@@ -43,5 +43,6 @@ void register_server_commands(CommandTable& table);
 void register_key_commands(CommandTable& table);
 void register_string_commands(CommandTable& table);
 void register_slowlog_commands(CommandTable& table);
+void register_tier_commands(CommandTable& table);
 
 }  // namespace tierkv::server

@@ -129,6 +129,10 @@ std::vector<ConfigParam> make_params() {
                              false, &Config::tier_dir));
     p.push_back(string_param("tier-compression", "Compression of the tier's files: none, lz4 or zstd.", false,
                              &Config::tier_compression, {"none", "lz4", "zstd"}));
+    p.push_back(string_param("warmup",
+                             "After a start with a tier: load back the keys that were in memory at shutdown, "
+                             "hottest first (hot), every key (all), or none, until memory is 90% full.",
+                             false, &Config::warmup, {"hot", "all", "none"}));
     p.push_back(int_param("lfu-decay-time", "LFU: idle minutes per counter decrement; 0 = never decay.", true,
                           &Config::lfu_decay_time, 0, INT_MAX));
     p.push_back(int_param("tcp-keepalive", "TCP keepalive interval in seconds; 0 = off.", true,

@@ -303,6 +303,13 @@ Fields tier_section(Server& server) {
     add(f, "tier_rocksdb_stall_micros", disk.stall_micros);
     add(f, "tier_rocksdb_compaction_write_bytes", disk.compaction_write_bytes);
     add(f, "tier_rocksdb_running_compactions", disk.running_compactions);
+    if (storage::Warmup* warmup = server.warmup()) {
+        const storage::Warmup::Progress p = warmup->progress();
+        add(f, "tier_warmup", p.running ? "running" : p.source.empty() ? "idle" : "done");
+        add(f, "tier_warmup_loaded", p.loaded);
+        add(f, "tier_warmup_total", p.total);
+        add(f, "tier_warmup_eta_seconds", static_cast<std::int64_t>(p.eta_seconds));
+    }
     return f;
 }
 

@@ -350,6 +350,7 @@ void Server::wait() {
         background_thread_.join();
     }
     tier_pool_.join();
+    if (warmup_) warmup_->stop();
     if (keyspace_.tier() && !tier_saved_) {
         tier_saved_ = true;
         const auto started = steady_ms();
@@ -372,6 +373,10 @@ std::optional<std::string> Server::open_tier(const Config& cfg) {
     const std::uint64_t keys = store->key_count();
     keyspace_.attach_tier(std::make_unique<storage::Tier>(std::move(store), nullptr));
     spdlog::info("tier: {} ({} keys on disk, {} compression)", cfg.tier_dir, keys, cfg.tier_compression);
+    warmup_ = std::make_unique<storage::Warmup>(keyspace_);
+    if (keys > 0 && cfg.warmup != "none") {
+        warmup_->start(cfg.warmup == "all" ? storage::Warmup::Source::kAll : storage::Warmup::Source::kHot);
+    }
     return std::nullopt;
 }
 

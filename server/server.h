@@ -21,6 +21,7 @@
 #include "server/slowlog.h"
 #include "server/stats_sampler.h"
 #include "storage/keyspace.h"
+#include "storage/warmup.h"
 
 namespace tierkv::server {
 
@@ -90,6 +91,9 @@ public:
     std::size_t thread_count() const { return loops_.size(); }
     bool stopping() const { return stopping_.load(); }
 
+    // The warm-up job (null without a tier).
+    storage::Warmup* warmup() { return warmup_.get(); }
+
     // Threads that read the tier, so event loops never wait on the disk.
     asio::thread_pool::executor_type tier_pool() { return tier_pool_.get_executor(); }
 
@@ -129,6 +133,7 @@ private:
     std::atomic<std::size_t> next_loop_{0};
 
     asio::thread_pool tier_pool_{2};
+    std::unique_ptr<storage::Warmup> warmup_;
     bool tier_saved_ = false;
 
     // The background thread: accepts connections, catches signals, runs active expiry.

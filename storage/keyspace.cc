@@ -501,12 +501,20 @@ void Keyspace::promote(std::size_t db, std::string_view key, TierRecord record, 
 
 void Keyspace::spill_all(std::int64_t now_ms) {
     if (!tier_) return;
+    // What is in memory now is the hot set: remember it, hottest first, so
+    // the next start can bring it back (warm-up).
+    struct Hot {
+        std::uint32_t last_access_s;
+        TierStore::HotKey key;
+    };
+    std::vector<Hot> hot;
     for (auto& shard : shards_) {
         std::lock_guard guard(shard->mutex);
         for (std::size_t db = 0; db < shard->dbs.size(); ++db) {
             Table& table = shard->dbs[db];
             table.for_each([&](Entry& e) {
                 if (e.expired(now_ms)) return;
+                hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, e.key}});
                 tier_->spill(db, e.key,
                              TierRecord{std::move(e.value), e.expire_at_ms,
                                         start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});
@@ -514,7 +522,12 @@ void Keyspace::spill_all(std::int64_t now_ms) {
             table = make_table();
         }
     }
+    std::stable_sort(hot.begin(), hot.end(), [](const Hot& a, const Hot& b) { return a.last_access_s > b.last_access_s; });
+    std::vector<TierStore::HotKey> hot_keys;
+    hot_keys.reserve(hot.size());
+    for (Hot& h : hot) hot_keys.push_back(std::move(h.key));
     tier_->drain(true);
+    tier_->store().save_hot_keys(hot_keys);
 }
 
 }  // namespace tierkv::storage

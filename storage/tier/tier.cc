@@ -181,10 +181,13 @@ void Tier::writer_loop() {
         std::vector<TierWrite> writes;
         writes.reserve(batch.size());
         for (Op& op : batch) writes.push_back(std::move(op.write));
-        const std::string error = store_->write(writes, false);
+        std::vector<std::int64_t> count_deltas;
+        const std::string error = store_->write(writes, false, count_deltas);
         lock.lock();
         if (error.empty()) {
-            // The store now counts these ops exactly.
+            // The store counts these ops exactly now; in the same step they
+            // stop counting as queued, so key_count() never sees them twice.
+            store_->add_counts(count_deltas);
             for (std::size_t i = 0; i < batch.size(); ++i) adjust_queued(writes[i].db, -batch[i].expected_delta);
         }
         if (!error.empty()) {

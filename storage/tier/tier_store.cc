@@ -17,6 +17,7 @@ namespace {
 // Where the per-database key counts are kept across a graceful restart;
 // after the last database's range (databases are limited to 65535).
 const std::string kCountsKey = std::string("\xff\xff", 2) + "tierkv:counts";
+const std::string kHotKeysKey = std::string("\xff\xff", 2) + "tierkv:hot-keys";
 
 rocksdb::CompressionType compression_of(const std::string& name) {
     if (name == "none") return rocksdb::kNoCompression;
@@ -160,9 +161,9 @@ bool TierStore::exists(const std::string& encoded_key) {
     return db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), encoded_key, &value).ok();
 }
 
-std::string TierStore::write(std::span<const TierWrite> writes, bool sync) {
+std::string TierStore::write(std::span<const TierWrite> writes, bool sync, std::vector<std::int64_t>& delta) {
     rocksdb::WriteBatch batch;
-    std::vector<std::int64_t> delta(counts_.size(), 0);
+    delta.assign(counts_.size(), 0);
     // Existence is checked against the disk before this batch; a key twice
     // in one batch is judged by its earlier write.
     std::vector<std::pair<std::string, bool>> seen;
@@ -190,8 +191,11 @@ std::string TierStore::write(std::span<const TierWrite> writes, bool sync) {
     options.sync = sync;
     const rocksdb::Status status = db_->Write(options, &batch);
     if (!status.ok()) return status.ToString();
-    for (std::size_t db = 0; db < delta.size(); ++db) counts_[db] += delta[db];
     return {};
+}
+
+void TierStore::add_counts(const std::vector<std::int64_t>& count_deltas) {
+    for (std::size_t db = 0; db < count_deltas.size() && db < counts_.size(); ++db) counts_[db] += count_deltas[db];
 }
 
 void TierStore::sync_wal() { db_->FlushWAL(true); }
@@ -246,6 +250,37 @@ TierStats TierStore::stats() const {
     s.compaction_write_bytes = statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
     if (db_->GetIntProperty("rocksdb.num-running-compactions", &v)) s.running_compactions = v;
     return s;
+}
+
+void TierStore::save_hot_keys(const std::vector<HotKey>& keys) {
+    // Each as: db (2 bytes) + key length (4 bytes) + key.
+    std::string out;
+    for (const HotKey& k : keys) {
+        out += tier_db_prefix(k.db);
+        const auto n = static_cast<std::uint32_t>(k.key.size());
+        for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+        out += k.key;
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    db_->Put(sync, kHotKeysKey, out);
+}
+
+std::vector<TierStore::HotKey> TierStore::load_hot_keys() {
+    std::vector<HotKey> keys;
+    std::string in;
+    if (!db_->Get(rocksdb::ReadOptions(), kHotKeysKey, &in).ok()) return keys;
+    std::size_t at = 0;
+    while (at + 6 <= in.size()) {
+        const auto db = decode_tier_key(std::string_view(in).substr(at, 2))->first;
+        std::uint32_t n = 0;
+        for (int i = 0; i < 4; ++i) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[at + 2 + i])) << (8 * i);
+        at += 6;
+        if (at + n > in.size()) break;
+        keys.push_back(HotKey{db, in.substr(at, n)});
+        at += n;
+    }
+    return keys;
 }
 
 }  // namespace tierkv::storage

@@ -63,7 +63,11 @@ public:
 
     // Applies `writes` in order, atomically (one WriteBatch). `sync` waits
     // for the WAL to reach the disk. Returns an error text, empty on success.
-    std::string write(std::span<const TierWrite> writes, bool sync);
+    // The key counts do not move until the caller passes `count_deltas`
+    // (per database: keys added less keys removed) to add_counts, so it can
+    // move them together with its own bookkeeping.
+    std::string write(std::span<const TierWrite> writes, bool sync, std::vector<std::int64_t>& count_deltas);
+    void add_counts(const std::vector<std::int64_t>& count_deltas);
     // Flushes the WAL to disk (durability everysec).
     void sync_wal();
     // Drops database `db`, or every database.
@@ -79,6 +83,15 @@ public:
 
     TierStats stats() const;
     std::size_t databases() const { return counts_.size(); }
+
+    // The keys that were in memory at the last graceful shutdown, hottest
+    // first, for warm-up. Saving replaces the list; loading leaves it.
+    struct HotKey {
+        std::size_t db;
+        std::string key;
+    };
+    void save_hot_keys(const std::vector<HotKey>& keys);
+    std::vector<HotKey> load_hot_keys();
 
 private:
     TierStore() = default;

@@ -167,6 +167,59 @@ class Tier(unittest.TestCase):
             r = srv.client()
             self.assertEqual(r.dbsize(), n + 1)
 
+    def test_restart_serves_at_once_and_warms_up_the_hot_set(self):
+        n = 12000
+        hot = ["k:%d" % i for i in range(100)]
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, n)
+            # Make the first keys the hot set: read them last (access times
+            # count in seconds, as Redis's LRU clock).
+            time.sleep(1.1)
+            self.assertEqual(len(r.mget(hot)), len(hot))
+            self.assertEqual(srv.stop(), 0)
+        started = time.monotonic()
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertEqual(r.get("k:%d" % (n - 1)), value_of(n - 1))  # no LOADING error, any key
+            first_answer = time.monotonic() - started
+            self.assertLess(first_answer, 5.0)
+            deadline = time.time() + 20
+            while time.time() < deadline and r.info("tier")["tier_warmup"] != "done":
+                time.sleep(0.05)
+            tier = r.info("tier")
+            self.assertEqual(tier["tier_warmup"], "done")
+            self.assertGreater(tier["tier_warmup_loaded"], len(hot))
+            # The hot keys are in memory again: reading them costs no disk read.
+            reads_before = tier["tier_disk_reads"]
+            self.assertEqual(r.mget(hot), [value_of(i) for i in range(100)])
+            self.assertEqual(r.info("tier")["tier_disk_reads"], reads_before)
+            # Warm-up stops before memory is full: nothing was pushed out for it.
+            self.assertLessEqual(r.info("memory")["used_memory_dataset"], 4 * MB)
+
+    def test_tierkv_warmup_loads_matching_keys(self):
+        with TierServer(self.tier_dir, ["--warmup", "none"]) as srv:
+            r = srv.client()
+            fill(r, 6000)
+            fill(r, 6000, prefix="other")  # pushes every k: key to disk
+            self.assertEqual(r.execute_command("TIERKV", "WARMUP", "k:1?"), b"Warm-up started")
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                status = r.execute_command("TIERKV", "STATUS")
+                status = dict(zip(status[::2], status[1::2]))
+                if status[b"warmup"] == b"done":
+                    break
+                time.sleep(0.05)
+            self.assertEqual(status[b"source"], b"pattern")
+            self.assertEqual(status[b"total"], 10)
+            reads_before = r.info("tier")["tier_disk_reads"]
+            self.assertEqual(r.mget(["k:1%d" % i for i in range(10)]), [value_of(10 + i) for i in range(10)])
+            self.assertEqual(r.info("tier")["tier_disk_reads"], reads_before)
+        with TierkvServer() as srv:  # without a tier: a clear error
+            with self.assertRaises(Exception) as err:
+                srv.client().execute_command("TIERKV", "WARMUP")
+            self.assertIn("the tier is off", str(err.exception))
+
     def test_flushall_empties_the_tier_for_good(self):
         with TierServer(self.tier_dir) as srv:
             r = srv.client()
