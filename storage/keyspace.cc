@@ -141,13 +141,14 @@ KeyLock Keyspace::lock_all(std::int64_t now_ms) {
 }
 
 DbSize Keyspace::size(std::size_t db) {
+    // Every shard at once: a key moving between shards (RENAME) or between
+    // memory and the tier (both under its shard's lock) is counted once.
+    const KeyLock all = lock_all(0);
     DbSize total;
     for (auto& shard : shards_) {
-        std::lock_guard guard(shard->mutex);
         total.keys += shard->dbs[db].size();
         total.expires += shard->dbs[db].volatile_size();
     }
-    // A key is in memory or in the tier, never counted in both.
     if (tier_) total.keys += tier_->key_count(db);
     return total;
 }

@@ -140,8 +140,9 @@ public:
     KeyLock lock(std::span<const std::string_view> keys, std::int64_t now_ms);
     KeyLock lock_all(std::int64_t now_ms);
 
-    // Whole-database operations. Each locks one shard at a time, so they see
-    // every key that is present throughout, but are not a point-in-time view.
+    // Whole-database operations. size() is a point-in-time count; the others
+    // lock one shard at a time, so they see every key that is present
+    // throughout, but are not a point-in-time view.
     DbSize size(std::size_t db);
     std::vector<std::string> keys(std::size_t db, std::string_view pattern, std::int64_t now_ms);
     // As Redis: a call examines about `count` keys (at most 10 * count
