@@ -29,6 +29,9 @@ struct ClientSession {
 
     // Set by handlers, acted on by the connection after the reply is queued.
     bool close_after_reply = false;
+    // Durability always: the tier op the replies written so far wait for
+    // (0: none). Only the connection's own thread touches it.
+    std::uint64_t durable_seq_needed = 0;
 
     // Set once by the connection: closes it from any thread.
     std::function<void()> close;

@@ -34,6 +34,7 @@ struct Config {
     std::string tier_dir;  // empty: no tier, evicted keys are dropped
     std::string tier_compression = "lz4";
     std::string warmup = "hot";  // after a start with a tier: hot, all or none
+    std::string durability = "none";  // writes not yet spilled: none, everysec or always
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;

@@ -129,6 +129,11 @@ std::vector<ConfigParam> make_params() {
                              false, &Config::tier_dir));
     p.push_back(string_param("tier-compression", "Compression of the tier's files: none, lz4 or zstd.", false,
                              &Config::tier_compression, {"none", "lz4", "zstd"}));
+    p.push_back(string_param("durability",
+                             "With a tier, for writes not yet spilled: none (only shutdown and spills persist), "
+                             "everysec (in RocksDB's WAL within about a second), always (acknowledged once in the "
+                             "WAL on disk).",
+                             false, &Config::durability, {"none", "everysec", "always"}));
     p.push_back(string_param("warmup",
                              "After a start with a tier: load back the keys that were in memory at shutdown, "
                              "hottest first (hot), every key (all), or none, until memory is 90% full.",

@@ -93,6 +93,7 @@ asio::awaitable<void> Connection::run() {
                 state = process_input();
             }
             const bool keep_open = state != InputState::kClose;
+            if (session_->durable_seq_needed != 0) co_await wait_until_durable();
             if (!output_.empty()) {
                 writing_ = true;
                 co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
@@ -110,6 +111,20 @@ asio::awaitable<void> Connection::run() {
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);
+}
+
+asio::awaitable<void> Connection::wait_until_durable() {
+    // Durability always: the replies leave once the tier has synced the
+    // writes they acknowledge. The tier's writer commits many clients' writes
+    // in one sync, so a short poll costs little and keeps this loop free.
+    const std::uint64_t needed = std::exchange(session_->durable_seq_needed, 0);
+    storage::Tier* tier = server_.keyspace().tier();
+    if (!server_.syncs_every_write() || !tier) co_return;
+    asio::steady_timer timer(socket_.get_executor());
+    while (tier->durable_seq() < needed && tier->last_error().empty()) {
+        timer.expires_after(std::chrono::microseconds(100));
+        co_await timer.async_wait(asio::use_awaitable);
+    }
 }
 
 void Connection::collect_keys_ahead(std::size_t from) {

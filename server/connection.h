@@ -34,6 +34,7 @@ private:
     // Reads keys_to_load_ from the tier on the tier's thread pool, so the
     // event loop serves other clients meanwhile, and puts them in memory.
     asio::awaitable<void> load_from_tier();
+    asio::awaitable<void> wait_until_durable();
     // Adds the tier keys of the complete commands after `from` to keys_to_load_.
     void collect_keys_ahead(std::size_t from);
     void make_room_for_read();

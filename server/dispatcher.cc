@@ -77,6 +77,18 @@ bool make_room(Server& server, const storage::KeyLock& locks, std::int64_t now_m
     return result.within_limit || result.evicted > 0;
 }
 
+// Durability everysec/always: runs a write command, then sends the new state
+// of each key it names to the tier, and notes how far the tier must get
+// before the reply may leave (always).
+void run_writing_through(CommandContext& ctx, std::span<const std::string_view> keys) {
+    storage::DbView db = ctx.db();
+    std::vector<char> had_copy(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) had_copy[i] = db.has_disk_copy(keys[i]);
+    ctx.spec.handler(ctx);
+    for (std::size_t i = 0; i < keys.size(); ++i) db.write_through(keys[i], had_copy[i] != 0);
+    ctx.client.durable_seq_needed = ctx.server.keyspace().tier()->queued_seq();
+}
+
 // Adds the command to the slow log when it ran at least
 // slowlog-log-slower-than microseconds (-1: never), as Redis.
 void log_if_slow(Server& server, const ClientSession& client, const CommandSpec& spec,
@@ -143,6 +155,8 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
             try {
                 if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
                     reply.error("OOM command not allowed when used memory > 'maxmemory'.");
+                } else if (spec->has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
+                    run_writing_through(ctx, keys);
                 } else {
                     spec->handler(ctx);
                 }

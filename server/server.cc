@@ -285,6 +285,11 @@ void Server::schedule_housekeeping() {
         const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(period).count() / 4;
         keyspace_.expire_cycle(storage::unix_time_ms(), steady_ms() + budget);
         evict_in_background(steady_ms() + budget);
+        if (sync_every_second_ && steady_ms() - last_wal_sync_ms_ >= 1000) {
+            // Durability everysec: what the writer wrote reaches the disk.
+            last_wal_sync_ms_ = steady_ms();
+            keyspace_.tier()->store().sync_wal();
+        }
         return_freed_memory();
         sample_stats();
         schedule_housekeeping();
@@ -371,8 +376,12 @@ std::optional<std::string> Server::open_tier(const Config& cfg) {
     auto store = storage::TierStore::open(options, error);
     if (!store) return error;
     const std::uint64_t keys = store->key_count();
-    keyspace_.attach_tier(std::make_unique<storage::Tier>(std::move(store), nullptr));
-    spdlog::info("tier: {} ({} keys on disk, {} compression)", cfg.tier_dir, keys, cfg.tier_compression);
+    sync_every_write_ = cfg.durability == "always";
+    sync_every_second_ = cfg.durability == "everysec";
+    keyspace_.attach_tier(std::make_unique<storage::Tier>(std::move(store), nullptr, sync_every_write_),
+                          cfg.durability != "none");
+    spdlog::info("tier: {} ({} keys on disk, {} compression, durability {})", cfg.tier_dir, keys,
+                 cfg.tier_compression, cfg.durability);
     warmup_ = std::make_unique<storage::Warmup>(keyspace_);
     if (keys > 0 && cfg.warmup != "none") {
         warmup_->start(cfg.warmup == "all" ? storage::Warmup::Source::kAll : storage::Warmup::Source::kHot);

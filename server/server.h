@@ -91,6 +91,9 @@ public:
     std::size_t thread_count() const { return loops_.size(); }
     bool stopping() const { return stopping_.load(); }
 
+    // Durability always: replies to writes wait for the tier's WAL sync.
+    bool syncs_every_write() const { return sync_every_write_; }
+
     // The warm-up job (null without a tier).
     storage::Warmup* warmup() { return warmup_.get(); }
 
@@ -134,6 +137,9 @@ private:
 
     asio::thread_pool tier_pool_{2};
     std::unique_ptr<storage::Warmup> warmup_;
+    bool sync_every_write_ = false;
+    bool sync_every_second_ = false;
+    std::int64_t last_wal_sync_ms_ = 0;
     bool tier_saved_ = false;
 
     // The background thread: accepts connections, catches signals, runs active expiry.

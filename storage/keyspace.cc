@@ -90,6 +90,26 @@ void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
 
 void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key)).touch(entry, ks_->clock_seconds(now_ms_)); }
 
+bool DbView::has_disk_copy(std::string_view key) {
+    const Entry* e = table_for(ks_->hash(key)).find(key, ks_->hash(key));
+    return e && e->disk_copy;
+}
+
+void DbView::write_through(std::string_view key, bool had_disk_copy) {
+    const std::uint64_t h = ks_->hash(key);
+    Table& table = table_for(h);
+    Tier& tier = *ks_->tier_;
+    Entry* e = table.find(key, h);
+    if (e && !e->expired(now_ms_)) {
+        tier.write_through(db_, key, ks_->record_of(*e), !e->disk_copy);
+        table.set_disk_copy(*e, true);
+    } else if (had_disk_copy) {
+        tier.forget(db_, key, true);
+    } else if (tier.may_contain(db_, key)) {
+        tier.forget(db_, key, false);
+    }
+}
+
 // ---- KeyLock --------------------------------------------------------------
 
 bool KeyLock::holds(const std::mutex& shard_mutex) const {
@@ -146,7 +166,8 @@ DbSize Keyspace::size(std::size_t db) {
     const KeyLock all = lock_all(0);
     DbSize total;
     for (auto& shard : shards_) {
-        total.keys += shard->dbs[db].size();
+        // Keys whose value the tier holds too are counted there.
+        total.keys += shard->dbs[db].size() - shard->dbs[db].disk_copies();
         total.expires += shard->dbs[db].volatile_size();
     }
     if (tier_) total.keys += tier_->key_count(db);
@@ -353,14 +374,13 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
     if (!victim) return false;
     const std::string key = victim->key;
-    if (tier_) {
+    if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
         const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());
-        tier_->spill(db, key,
-                     TierRecord{std::move(victim->value), victim->expire_at_ms,
-                                start_ms_ + static_cast<std::int64_t>(victim->last_access_s) * 1000,
-                                victim->lfu_counter});
-    } else {
+        TierRecord record = record_of(*victim);
+        record.value = std::move(victim->value);
+        tier_->spill(db, key, record);
+    } else if (!tier_) {
         shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
     }
     fullest->erase(key, hash(key));
@@ -465,8 +485,7 @@ Entry* Keyspace::promote_locked(Shard& shard, std::size_t db, std::string_view k
     Entry& e = table.insert(key, hash, std::move(record->value), clock_seconds_at(record->last_access_ms));
     e.lfu_counter = record->lfu_counter;
     if (record->expire_at_ms != 0) table.set_expire(e, record->expire_at_ms);
-    tier_->forget(db, key, true);
-    tier_->note_promotion();
+    adopt_promoted(table, e, db);
     return &e;
 }
 
@@ -496,8 +515,21 @@ void Keyspace::promote(std::size_t db, std::string_view key, TierRecord record, 
     Entry& e = table.insert(key, h, std::move(record.value), clock_seconds_at(record.last_access_ms));
     e.lfu_counter = record.lfu_counter;
     if (record.expire_at_ms != 0) table.set_expire(e, record.expire_at_ms);
-    tier_->forget(db, key, true);
+    adopt_promoted(table, e, db);
+}
+
+void Keyspace::adopt_promoted(Table& table, Entry& e, std::size_t db) {
+    if (write_through_) {
+        table.set_disk_copy(e, true);  // the tier keeps its copy, current until the next write
+    } else {
+        tier_->forget(db, e.key, true);
+    }
     tier_->note_promotion();
+}
+
+TierRecord Keyspace::record_of(const Entry& e) const {
+    return TierRecord{e.value, e.expire_at_ms, start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000,
+                      e.lfu_counter};
 }
 
 void Keyspace::spill_all(std::int64_t now_ms) {
@@ -516,6 +548,7 @@ void Keyspace::spill_all(std::int64_t now_ms) {
             table.for_each([&](Entry& e) {
                 if (e.expired(now_ms)) return;
                 hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, e.key}});
+                if (e.disk_copy) return;  // the tier has it already
                 tier_->spill(db, e.key,
                              TierRecord{std::move(e.value), e.expire_at_ms,
                                         start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});

@@ -79,6 +79,12 @@ public:
     void set_expire(Entry& entry, std::int64_t expire_at_ms);
     void touch(Entry& entry);
 
+    // Durability (writes through to the tier): whether the tier holds the
+    // key's current value, before a write command runs; after it,
+    // write_through() sends the key's new state (value or deletion).
+    bool has_disk_copy(std::string_view key);
+    void write_through(std::string_view key, bool had_disk_copy);
+
     std::int64_t now_ms() const { return now_ms_; }
     std::size_t index() const { return db_; }
 
@@ -170,8 +176,14 @@ public:
     // ---- The RocksDB tier (optional) ----
     // From now on evicted entries spill to `tier` and lookups of keys not in
     // memory read them back. Set once, before serving.
-    void attach_tier(std::unique_ptr<Tier> tier) { tier_ = std::move(tier); }
+    // `write_through`: durability everysec or always, every change of a key
+    // also goes to the tier (and evicting such a key writes nothing).
+    void attach_tier(std::unique_ptr<Tier> tier, bool write_through = false) {
+        tier_ = std::move(tier);
+        write_through_ = write_through && tier_;
+    }
     Tier* tier() { return tier_.get(); }
+    bool writes_through() const { return write_through_; }
     // Graceful shutdown: moves every entry in memory to the tier, then
     // writes and syncs everything pending. No-op without a tier.
     void spill_all(std::int64_t now_ms);
@@ -230,6 +242,10 @@ private:
     bool deleted_in_queue(std::size_t db, std::string_view key, std::int64_t now_ms);
     ScanPage scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                        std::optional<ValueType> type, std::int64_t now_ms);
+    TierRecord record_of(const Entry& e) const;
+    // Under the shard's lock: `e` came back from the tier: mark it, or (no
+    // write-through) queue its deletion there.
+    void adopt_promoted(Table& table, Entry& e, std::size_t db);
     // Under the shard's lock: the key's entry read back from the tier into
     // `table` (a blocking disk read), or null when the tier lacks it.
     Entry* promote_locked(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash, std::int64_t now_ms);
@@ -254,6 +270,7 @@ private:
     std::vector<std::unique_ptr<Shard>> shards_;
     std::atomic<std::size_t> expire_next_shard_{0};
     std::unique_ptr<Tier> tier_;  // destroyed first: it drains while the shards still exist
+    bool write_through_ = false;
     // SCAN cursors in the tier phase: cursor id -> the last key returned.
     std::mutex disk_cursors_mutex_;
     std::unordered_map<std::uint64_t, std::string> disk_cursors_;

@@ -30,6 +30,7 @@ Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
 Table::Table(Table&& other) noexcept
     : buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
+      disk_copies_(std::exchange(other.disk_copies_, 0)),
       volatile_(std::move(other.volatile_)),
       policy_(std::move(other.policy_)),
       bytes_(std::exchange(other.bytes_, 0)),
@@ -42,6 +43,7 @@ Table& Table::operator=(Table&& other) noexcept {
         charge(-bytes_);  // what clear() leaves: the policy's own overhead
         buckets_ = std::move(other.buckets_);
         size_ = std::exchange(other.size_, 0);
+        disk_copies_ = std::exchange(other.disk_copies_, 0);
         volatile_ = std::move(other.volatile_);
         policy_ = std::move(other.policy_);
         bytes_ = std::exchange(other.bytes_, 0);
@@ -118,6 +120,16 @@ void Table::touch(Entry& entry, std::uint32_t clock_s) {
     entry.last_access_s = clock_s;
 }
 
+void Table::set_disk_copy(Entry& entry, bool has_copy) {
+    if (entry.disk_copy == has_copy) return;
+    entry.disk_copy = has_copy;
+    if (has_copy) {
+        ++disk_copies_;
+    } else {
+        --disk_copies_;
+    }
+}
+
 void Table::recharge(Entry& entry) {
     const std::uint32_t now = entry_bytes(entry);
     charge(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(entry.charged_bytes));
@@ -153,6 +165,7 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
         Node& n = **link;
         if (n.hash == hash && n.entry.key == key) {
             drop_volatile(n.entry);
+            if (n.entry.disk_copy) --disk_copies_;
             if (policy_) policy_->on_erase(n.entry);
             charge(-static_cast<std::int64_t>(n.entry.charged_bytes));
             *link = std::move(n.next);  // destroys n
@@ -267,6 +280,7 @@ void Table::clear() {
     charge_vector(buckets_, [&] { decltype(buckets_)().swap(buckets_); });
     charge_vector(volatile_, [&] { decltype(volatile_)().swap(volatile_); });
     size_ = 0;
+    disk_copies_ = 0;
     // What is left is the policy's own bookkeeping.
     charge(policy_bytes_ - bytes_);
 }

@@ -33,6 +33,9 @@ struct Entry {
     Entry* policy_next = nullptr;
     std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
     std::uint8_t policy_bits = 0;
+    // The tier holds this entry's current value too (durability everysec or
+    // always write every change through); see Table::set_disk_copy.
+    bool disk_copy = false;
 
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
@@ -67,6 +70,11 @@ public:
     void touch(Entry& entry, std::uint32_t clock_s);
     // The entry's value changed size in place: recount its memory.
     void recharge(Entry& entry);
+
+    // Marks whether the tier holds the entry's current value; the table counts
+    // such entries, so the keyspace counts each key once.
+    void set_disk_copy(Entry& entry, bool has_copy);
+    std::size_t disk_copies() const { return disk_copies_; }
 
     // What the policy would evict next; nullptr when nothing qualifies.
     Entry* eviction_victim(std::mt19937_64& rng, std::uint32_t clock_s);
@@ -111,6 +119,7 @@ private:
 
     std::vector<std::unique_ptr<Node>> buckets_;
     std::size_t size_ = 0;
+    std::size_t disk_copies_ = 0;
     // Entries with an expiry, for O(1) sampling by the active expiry cycle
     // and volatile-* eviction. Non-owning: nodes never move in memory.
     std::vector<Entry*> volatile_;

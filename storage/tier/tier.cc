@@ -10,9 +10,10 @@ constexpr std::size_t kMaxBatchBytes = 8 << 20;
 
 }  // namespace
 
-Tier::Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge)
+Tier::Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge, bool sync_writes)
     : store_(std::move(store)),
       gauge_(gauge),
+      sync_writes_(sync_writes),
       queued_delta_(store_->databases(), 0),
       writer_([this] { writer_loop(); }) {}
 
@@ -60,17 +61,31 @@ void Tier::drop_pending(std::unordered_map<std::string, Pending>::iterator it) {
 }
 
 void Tier::spill(std::size_t db, std::string_view key, const TierRecord& record) {
+    // A key in memory is not in the tier (taking it into memory queued its
+    // deletion): one more key here, unless a spill of it is still queued.
+    put(db, key, record, true, true);
+}
+
+void Tier::write_through(std::size_t db, std::string_view key, const TierRecord& record, bool new_key) {
+    put(db, key, record, new_key, false);
+}
+
+void Tier::put(std::size_t db, std::string_view key, const TierRecord& record, bool count_as_new, bool is_spill) {
     std::string encoded = encode_tier_record(record);
     const std::string tier_key = encode_tier_key(db, key);
     std::lock_guard guard(mutex_);
     const std::uint64_t seq = next_seq_++;
-    // A key in memory is not in the tier (taking it into memory queued its
-    // deletion): one more key here, unless a spill of it is still queued.
     auto it = pending_.find(tier_key);
-    const bool replaces_spill = it != pending_.end() && it->second.record;
+    const bool replaces_put = it != pending_.end() && it->second.record;
     set_pending(tier_key, Pending{seq, encoded});
-    counters_.spills.fetch_add(1, std::memory_order_relaxed);
-    enqueue(Op{seq, replaces_spill ? 0 : 1, std::nullopt, false, TierWrite{db, std::string(key), std::move(encoded)}});
+    if (is_spill) counters_.spills.fetch_add(1, std::memory_order_relaxed);
+    const int delta = count_as_new && !replaces_put ? 1 : 0;
+    enqueue(Op{seq, delta, std::nullopt, false, TierWrite{db, std::string(key), std::move(encoded)}});
+}
+
+std::uint64_t Tier::queued_seq() const {
+    std::lock_guard guard(mutex_);
+    return next_seq_ - 1;
 }
 
 void Tier::forget(std::size_t db, std::string_view key, bool known_present) {
@@ -166,6 +181,7 @@ void Tier::writer_loop() {
             store_->clear(op.all_dbs ? std::nullopt : op.clear_db);
             lock.lock();
             written_seq_ = op.seq;
+            durable_seq_.store(op.seq, std::memory_order_release);
             drained_.notify_all();
             continue;
         }
@@ -182,7 +198,7 @@ void Tier::writer_loop() {
         writes.reserve(batch.size());
         for (Op& op : batch) writes.push_back(std::move(op.write));
         std::vector<std::int64_t> count_deltas;
-        const std::string error = store_->write(writes, false, count_deltas);
+        const std::string error = store_->write(writes, sync_writes_, count_deltas);
         lock.lock();
         if (error.empty()) {
             // The store counts these ops exactly now; in the same step they
@@ -211,6 +227,7 @@ void Tier::writer_loop() {
             if (it != pending_.end() && it->second.seq == batch[i].seq) drop_pending(it);
         }
         written_seq_ = batch.back().seq;
+        durable_seq_.store(written_seq_, std::memory_order_release);
         drained_.notify_all();
     }
 }

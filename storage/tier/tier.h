@@ -35,14 +35,20 @@ struct TierCounters {
 
 class Tier {
 public:
-    // `gauge` counts the bytes of spilled entries not yet on disk.
-    Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge);
+    // `gauge` counts the bytes of spilled entries not yet on disk. With
+    // `sync_writes`, every batch waits for the WAL to reach the disk
+    // (durability always); see durable_seq().
+    Tier(std::unique_ptr<TierStore> store, std::atomic<std::int64_t>* gauge, bool sync_writes = false);
     ~Tier();  // writes everything pending, then closes the store
     Tier(const Tier&) = delete;
     Tier& operator=(const Tier&) = delete;
 
     // ---- called under the key's shard lock ----
+    // An entry leaves memory for the tier.
     void spill(std::size_t db, std::string_view key, const TierRecord& record);
+    // An entry that stays in memory is written through (durability on).
+    // `new_key`: the tier did not hold the key, so its count grows.
+    void write_through(std::size_t db, std::string_view key, const TierRecord& record, bool new_key);
     // The key now lives in memory or is gone: delete it from the tier.
     // `known_present`: it was just read from the tier (a promotion), so the
     // deletion certainly lowers the key count.
@@ -67,6 +73,10 @@ public:
     std::optional<TierRecord> read(std::size_t db, std::string_view key, std::int64_t now_ms);
     // Blocks until everything queued so far is on disk; `sync` also syncs the WAL.
     void drain(bool sync);
+    // The last op queued, and the last one written (synced, with sync_writes):
+    // a write is durable once durable_seq() reaches its queued_seq().
+    std::uint64_t queued_seq() const;
+    std::uint64_t durable_seq() const { return durable_seq_.load(std::memory_order_acquire); }
 
     void note_promotion() { counters_.promotions.fetch_add(1, std::memory_order_relaxed); }
 
@@ -96,6 +106,7 @@ private:
 
     void writer_loop();
     void enqueue(Op op);
+    void put(std::size_t db, std::string_view key, const TierRecord& record, bool count_as_new, bool is_spill);
     void adjust_queued(std::size_t db, int delta);
     // Under mutex_: records `p` as the key's newest queued op.
     void set_pending(const std::string& encoded_key, Pending p);
@@ -103,7 +114,9 @@ private:
 
     std::unique_ptr<TierStore> store_;
     std::atomic<std::int64_t>* gauge_;
+    bool sync_writes_;
     TierCounters counters_;
+    std::atomic<std::uint64_t> durable_seq_{0};
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable wake_writer_;
