@@ -88,8 +88,12 @@ asio::awaitable<void> Connection::run() {
             session_->last_active_ms = storage::unix_time_ms();
 
             InputState state = process_input();
-            while (state == InputState::kLoadFromTier) {
-                co_await load_from_tier();
+            while (state == InputState::kLoadFromTier || state == InputState::kTierBacklog) {
+                if (state == InputState::kLoadFromTier) {
+                    co_await load_from_tier();
+                } else {
+                    co_await wait_for_tier_writer();
+                }
                 state = process_input();
             }
             const bool keep_open = state != InputState::kClose;
@@ -111,6 +115,15 @@ asio::awaitable<void> Connection::run() {
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);
+}
+
+asio::awaitable<void> Connection::wait_for_tier_writer() {
+    storage::Tier* tier = server_.keyspace().tier();
+    asio::steady_timer timer(socket_.get_executor());
+    while (tier && tier->backlogged() && !tier->failing()) {
+        timer.expires_after(std::chrono::milliseconds(1));
+        co_await timer.async_wait(asio::use_awaitable);
+    }
 }
 
 asio::awaitable<void> Connection::wait_until_durable() {
@@ -185,6 +198,7 @@ Connection::InputState Connection::process_input() {
             return InputState::kClose;
         }
         if (!parser_.args().empty()) {
+            if (must_wait_for_tier(server_, parser_.args())) return InputState::kTierBacklog;
             if (!loaded_for_next_command_ && server_.keyspace().tier()) {
                 keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
                 if (!keys_to_load_.empty()) {

@@ -26,7 +26,7 @@ public:
 
 private:
     asio::awaitable<void> run();
-    enum class InputState { kWaitForMore, kClose, kLoadFromTier };
+    enum class InputState { kWaitForMore, kClose, kLoadFromTier, kTierBacklog };
     // Runs every complete command in the input. Stops early, leaving the
     // command in the buffer, when it names keys that must first be read
     // from the tier (kLoadFromTier, the keys in keys_to_load_).
@@ -35,6 +35,8 @@ private:
     // event loop serves other clients meanwhile, and puts them in memory.
     asio::awaitable<void> load_from_tier();
     asio::awaitable<void> wait_until_durable();
+    // Pauses this connection while the tier's writer is far behind.
+    asio::awaitable<void> wait_for_tier_writer();
     // Adds the tier keys of the complete commands after `from` to keys_to_load_.
     void collect_keys_ahead(std::size_t from);
     void make_room_for_read();

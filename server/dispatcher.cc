@@ -77,6 +77,14 @@ bool make_room(Server& server, const storage::KeyLock& locks, std::int64_t now_m
     return result.within_limit || result.evicted > 0;
 }
 
+std::string oom_error(Server& server) {
+    std::string error = "OOM command not allowed when used memory > 'maxmemory'.";
+    if (const storage::Tier* tier = server.keyspace().tier(); tier && tier->failing()) {
+        error += " The tier cannot write, so nothing can be spilled: " + tier->last_error();
+    }
+    return error;
+}
+
 // Durability everysec/always: runs a write command, then sends the new state
 // of each key it names to the tier, and notes how far the tier must get
 // before the reply may leave (always).
@@ -111,6 +119,13 @@ std::string to_upper(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
+}
+
+bool must_wait_for_tier(Server& server, std::span<const std::string_view> args) {
+    const storage::Tier* tier = server.keyspace().tier();
+    if (!tier || !tier->backlogged() || tier->failing()) return false;
+    const CommandSpec* spec = server.commands().find(args[0]);
+    return spec && spec->has_flag(kDenyOom) && server.keyspace().over_memory_limit();
 }
 
 std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
@@ -154,7 +169,7 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
             CommandContext ctx{args, *spec, reply, client, server, locks, now};
             try {
                 if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
-                    reply.error("OOM command not allowed when used memory > 'maxmemory'.");
+                    reply.error(oom_error(server));
                 } else if (spec->has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
                     run_writing_through(ctx, keys);
                 } else {

@@ -17,6 +17,11 @@ class Server;
 void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
                      std::span<const std::string_view> args);
 
+// True when the command in `args` may need room while the tier's writer is
+// far behind: it should wait (the connection pauses) rather than pile up
+// more spills in memory.
+bool must_wait_for_tier(Server& server, std::span<const std::string_view> args);
+
 // The keys the command in `args` names that are not in memory but may be in
 // the tier (no disk I/O); empty for unknown commands and commands with no keys.
 std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,

@@ -360,8 +360,14 @@ void Server::wait() {
         tier_saved_ = true;
         const auto started = steady_ms();
         keyspace_.spill_all(storage::unix_time_ms());
-        spdlog::info("tier: every key written to {} ({} keys on disk) in {} ms", config().tier_dir,
-                     keyspace_.tier()->store().key_count(), steady_ms() - started);
+        storage::Tier& tier = *keyspace_.tier();
+        if (tier.failing()) {
+            spdlog::error("tier: {} writes could not reach {} and are lost: {}", tier.pending_writes(),
+                          config().tier_dir, tier.last_error());
+        } else {
+            spdlog::info("tier: every key written to {} ({} keys on disk) in {} ms", config().tier_dir,
+                         tier.store().key_count(), steady_ms() - started);
+        }
     }
 }
 

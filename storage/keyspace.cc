@@ -389,6 +389,12 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
 
 EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std::int64_t now_ms) {
     EvictionResult result;
+    if (tier_ && tier_->failing()) {
+        // Nothing may leave memory while the tier cannot take it: writes
+        // that need room are refused, everything else goes on.
+        result.within_limit = !over_memory_limit();
+        return result;
+    }
     // Shards take turns, so each gives up its own least valuable keys and
     // no shard is emptied for the others.
     std::size_t fruitless = 0;  // shards in a row that had nothing to give

@@ -208,7 +208,9 @@ void Tier::writer_loop() {
         }
         if (!error.empty()) {
             // Keep the entries readable in the pending index and retry later.
-            if (last_error_ != error) spdlog::error("tier: writing to disk failed: {}", error);
+            if (!failing_.exchange(true)) {
+                spdlog::error("tier: writing to disk failed, spilling stops until it works again: {}", error);
+            }
             last_error_ = error;
             counters_.write_errors.fetch_add(1, std::memory_order_relaxed);
             for (std::size_t i = batch.size(); i-- > 0;) {
@@ -216,10 +218,15 @@ void Tier::writer_loop() {
                 queue_.push_front(std::move(batch[i]));
             }
             drained_.notify_all();
+            // Try again in a second; a RocksDB error must be cleared first.
             wake_writer_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
             if (stopping_) return;
+            lock.unlock();
+            store_->resume();
+            lock.lock();
             continue;
         }
+        if (failing_.exchange(false)) spdlog::warn("tier: writing to disk works again");
         last_error_.clear();
         for (std::size_t i = 0; i < batch.size(); ++i) {
             const std::string encoded = encode_tier_key(writes[i].db, writes[i].key);

@@ -88,6 +88,11 @@ public:
     std::vector<std::string> pending_keys(std::size_t db) const;
     // A write error the writer met last (disk full...), empty when none.
     std::string last_error() const;
+    // The writer cannot write (it retries every second): spilling must stop.
+    bool failing() const { return failing_.load(std::memory_order_relaxed); }
+    // Spills wait in memory beyond this many bytes: writes should wait too.
+    static constexpr std::int64_t kMaxPendingBytes = 64ll << 20;
+    bool backlogged() const { return pending_bytes() > kMaxPendingBytes; }
 
 private:
     struct Op {
@@ -117,6 +122,7 @@ private:
     bool sync_writes_;
     TierCounters counters_;
     std::atomic<std::uint64_t> durable_seq_{0};
+    std::atomic<bool> failing_{false};
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable wake_writer_;

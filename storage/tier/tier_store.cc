@@ -1,5 +1,7 @@
 #include "storage/tier/tier_store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 
 #include <rocksdb/compaction_filter.h>
@@ -98,6 +100,7 @@ std::unique_ptr<TierStore> TierStore::open(const TierOptions& options, std::stri
         return nullptr;
     }
     store->db_.reset(raw);
+    store->dir_ = options.dir;
     store->load_counts();
     return store;
 }
@@ -161,9 +164,23 @@ bool TierStore::exists(const std::string& encoded_key) {
     return db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), encoded_key, &value).ok();
 }
 
+std::string TierStore::check_free_space(std::size_t batch_bytes) const {
+    struct statvfs fs {};
+    if (statvfs(dir_.c_str(), &fs) != 0) return {};
+    const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    const std::uint64_t size = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize;
+    // Keep a reserve (RocksDB's own files, compactions) of 5% of the disk, at most 256 MiB.
+    const std::uint64_t reserve = std::min<std::uint64_t>(size / 20, 256ull << 20);
+    if (free_bytes >= reserve + 2 * static_cast<std::uint64_t>(batch_bytes)) return {};
+    return "no space left for the tier in '" + dir_ + "' (" + std::to_string(free_bytes >> 10) + " KiB free)";
+}
+
 std::string TierStore::write(std::span<const TierWrite> writes, bool sync, std::vector<std::int64_t>& delta) {
     rocksdb::WriteBatch batch;
     delta.assign(counts_.size(), 0);
+    std::size_t batch_bytes = 0;
+    for (const TierWrite& w : writes) batch_bytes += w.key.size() + (w.record ? w.record->size() : 0) + 16;
+    if (std::string full = check_free_space(batch_bytes); !full.empty()) return full;
     // Existence is checked against the disk before this batch; a key twice
     // in one batch is judged by its earlier write.
     std::vector<std::pair<std::string, bool>> seen;
@@ -199,6 +216,8 @@ void TierStore::add_counts(const std::vector<std::int64_t>& count_deltas) {
 }
 
 void TierStore::sync_wal() { db_->FlushWAL(true); }
+
+bool TierStore::resume() { return db_->Resume().ok(); }
 
 void TierStore::clear(std::optional<std::size_t> db) {
     const std::size_t first = db ? *db : 0;

@@ -70,6 +70,10 @@ public:
     void add_counts(const std::vector<std::int64_t>& count_deltas);
     // Flushes the WAL to disk (durability everysec).
     void sync_wal();
+    // After a failed write (disk full): asks RocksDB to recover, which it
+    // can once there is room again. True when writes may be tried again;
+    // writing without this after a failure is not safe in RocksDB.
+    bool resume();
     // Drops database `db`, or every database.
     void clear(std::optional<std::size_t> db);
 
@@ -99,6 +103,10 @@ private:
     void load_counts();
     void save_counts();
 
+    // Refuses a write RocksDB could only half do: its WAL must not meet a full disk.
+    std::string check_free_space(std::size_t batch_bytes) const;
+
+    std::string dir_;
     std::unique_ptr<rocksdb::DB> db_;
     std::shared_ptr<rocksdb::Statistics> statistics_;
     std::vector<std::atomic<std::int64_t>> counts_;  // per database

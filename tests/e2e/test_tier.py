@@ -10,6 +10,8 @@ import tempfile
 import time
 import unittest
 
+import redis
+
 from tierkv_harness import TierkvServer, free_port, server_binary
 
 MB = 1024 * 1024
@@ -234,6 +236,45 @@ class Tier(unittest.TestCase):
             r = srv.client()
             self.assertEqual(r.dbsize(), 1)
             self.assertIsNone(r.get("k:0"))
+
+    def test_full_disk_stops_spills_refuses_writes_and_keeps_serving(self):
+        """The tier on a 16 MB tmpfs of its own (a private mount namespace):
+        once it is full, writes that need room get -OOM naming the cause,
+        every key already stored stays readable, and the server lives on."""
+        mount_point = os.path.join(self.dir, "small")
+        os.mkdir(mount_point)
+
+        class SmallDiskServer(TierServer):
+            def command_line(inner):
+                inner_cmd = " ".join("'%s'" % a for a in TierkvServer.command_line(inner))
+                return ["unshare", "-m", "sh", "-c",
+                        "mount -t tmpfs -o size=16m tmpfs '%s' && exec %s" % (mount_point, inner_cmd)]
+
+        rng = __import__("random").Random(5)
+        payload = bytes(rng.getrandbits(8) for _ in range(200000))  # incompressible
+        with SmallDiskServer(os.path.join(mount_point, "tier")) as srv:
+            r = srv.client()
+            written = []
+            error = None
+            for i in range(60000):
+                try:
+                    r.set("big:%d" % i, payload[i % 1000:][:1000] + b"%d" % i)
+                    written.append(i)
+                except redis.exceptions.ResponseError as e:
+                    error = str(e)
+                    break
+            self.assertIsNotNone(error, "the 16 MB disk never filled up")
+            self.assertTrue(error.startswith("OOM command not allowed"), error)
+            self.assertIn("tier cannot write", error)
+            # Everything acknowledged is still there, from memory or from disk.
+            sample = written[::97] + written[-50:]
+            values = r.mget(["big:%d" % i for i in sample])
+            self.assertEqual([v[-len(b"%d" % i):] for v, i in zip(values, sample)], [b"%d" % i for i in sample])
+            self.assertTrue(r.ping())
+            self.assertEqual(r.delete("big:%d" % written[-1]), 1)  # DEL still works
+            self.assertGreater(r.info("tier")["tier_write_errors"], 0)
+            with open(srv.log_path) as f:
+                self.assertIn("writing to disk failed, spilling stops", f.read())
 
     def test_unusable_tier_directory_is_a_clear_start_up_error(self):
         # Locked by another running tierkv.
