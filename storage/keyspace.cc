@@ -65,6 +65,7 @@ Entry& DbView::set(std::string_view key, Value value) {
         if (ks_->tier_ && ks_->tier_->may_contain(db_, key)) ks_->tier_->forget(db_, key, false);
         return table.insert(key, h, std::move(value), ks_->clock_seconds(now_ms_));
     }
+    dirty(table, *e);
     e->value = std::move(value);
     table.recharge(*e);
     table.set_expire(*e, 0);
@@ -72,20 +73,38 @@ Entry& DbView::set(std::string_view key, Value value) {
     return *e;
 }
 
-ValueEdit DbView::edit(Entry& entry) { return ValueEdit(table_for(ks_->hash(entry.key)), entry); }
+void DbView::dirty(Table& table, Entry& entry) {
+    // Without write-through a changed entry's copy in the tier is stale:
+    // delete it, so evicting the entry later writes it again.
+    if (!entry.disk_copy || !ks_->tier_ || ks_->write_through_) return;
+    ks_->tier_->forget(db_, entry.key, true);
+    table.set_disk_copy(entry, false);
+}
+
+ValueEdit DbView::edit(Entry& entry) {
+    Table& table = table_for(ks_->hash(entry.key));
+    dirty(table, entry);
+    return ValueEdit(table, entry);
+}
 
 void DbView::replace_value(Entry& entry, Value value) {
+    Table& table = table_for(ks_->hash(entry.key));
+    dirty(table, entry);
     entry.value = std::move(value);
-    table_for(ks_->hash(entry.key)).recharge(entry);
+    table.recharge(entry);
 }
 
 bool DbView::erase(std::string_view key) {
     const std::uint64_t h = ks_->hash(key);
-    return table_for(h).erase(key, h);
+    Table& table = table_for(h);
+    if (Entry* e = table.find(key, h)) dirty(table, *e);
+    return table.erase(key, h);
 }
 
 void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
-    table_for(ks_->hash(entry.key)).set_expire(entry, expire_at_ms);
+    Table& table = table_for(ks_->hash(entry.key));
+    if (entry.expire_at_ms != expire_at_ms) dirty(table, entry);
+    table.set_expire(entry, expire_at_ms);
 }
 
 void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key)).touch(entry, ks_->clock_seconds(now_ms_)); }
@@ -524,12 +543,10 @@ void Keyspace::promote(std::size_t db, std::string_view key, TierRecord record, 
     adopt_promoted(table, e, db);
 }
 
-void Keyspace::adopt_promoted(Table& table, Entry& e, std::size_t db) {
-    if (write_through_) {
-        table.set_disk_copy(e, true);  // the tier keeps its copy, current until the next write
-    } else {
-        tier_->forget(db, e.key, true);
-    }
+void Keyspace::adopt_promoted(Table& table, Entry& e, std::size_t) {
+    // The tier keeps its copy while the entry is unchanged (DbView::dirty),
+    // so evicting it again writes nothing: reads cost no writes.
+    table.set_disk_copy(e, true);
     tier_->note_promotion();
 }
 

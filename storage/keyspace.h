@@ -92,6 +92,7 @@ private:
     friend class KeyLock;
     DbView(Keyspace& ks, std::size_t db, std::int64_t now_ms) : ks_(&ks), db_(db), now_ms_(now_ms) {}
     Table& table_for(std::uint64_t hash);
+    void dirty(Table& table, Entry& entry);
 
     Keyspace* ks_;
     std::size_t db_;
@@ -243,8 +244,8 @@ private:
     ScanPage scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                        std::optional<ValueType> type, std::int64_t now_ms);
     TierRecord record_of(const Entry& e) const;
-    // Under the shard's lock: `e` came back from the tier: mark it, or (no
-    // write-through) queue its deletion there.
+    // Under the shard's lock: `e` came back from the tier, which keeps its
+    // copy until the entry changes.
     void adopt_promoted(Table& table, Entry& e, std::size_t db);
     // Under the shard's lock: the key's entry read back from the tier into
     // `table` (a blocking disk read), or null when the tier lacks it.
