@@ -171,7 +171,7 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
     auto visit = [&](const Entry& e) {
         ++examined;
         if (e.expired(now_ms)) return;
-        if (type && e.value.type != *type) return;
+        if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key)) return;
         page.keys.push_back(e.key);
     };

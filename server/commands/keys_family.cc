@@ -60,7 +60,7 @@ void touch(CommandContext& ctx) {
 
 void type(CommandContext& ctx) {
     const Entry* e = ctx.db().find_for_read(ctx.args[1], Touch::kNo);
-    ctx.reply.simple(e ? storage::type_name(e->value.type) : "none");
+    ctx.reply.simple(e ? storage::type_name(e->value.type()) : "none");
 }
 
 // ---- KEYS SCAN RANDOMKEY ----------------------------------------------------
@@ -296,7 +296,7 @@ void object_encoding(CommandContext& ctx) {
 bool is_shared_integer(const CommandContext& ctx, const storage::Value& value) {
     constexpr std::int64_t kSharedIntegers = 10000;
     if (storage::encoding_name(value) != "int") return false;
-    const auto number = parse_int64(value.data);
+    const auto number = parse_int64(value.str());
     if (!number || *number < 0 || *number >= kSharedIntegers) return false;
     const Config config = ctx.server.config();
     const bool tracks_access = config.maxmemory_policy.ends_with("-lru") || config.maxmemory_policy.ends_with("-lfu");
