@@ -34,6 +34,13 @@ struct Config {
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;
+    // When small collections leave their compact encoding (Redis's names).
+    std::int64_t hash_max_listpack_entries = 128;
+    std::int64_t hash_max_listpack_value = 64;
+    std::int64_t set_max_intset_entries = 512;
+    std::int64_t set_max_listpack_entries = 128;
+    std::int64_t set_max_listpack_value = 64;
+    int list_max_listpack_size = -2;
 };
 
 // One configuration parameter.
