@@ -312,6 +312,7 @@ std::vector<std::string_view> flag_names(const CommandSpec& spec) {
     for (const auto& [flag, name] : kNames) {
         if (spec.has_flag(flag)) names.push_back(name);
     }
+    if (spec.keys.numkeys_at > 0) names.push_back("movablekeys");
     return names;
 }
 
@@ -344,7 +345,39 @@ std::vector<std::string_view> key_spec_flags(const CommandSpec& spec) {
     return {"RO", "access"};
 }
 
+// A key count followed by the keys (SINTERCARD numkeys key ...).
+void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    reply.set(1);
+    reply.map(3);
+    reply.bulk("flags");
+    reply_flags(reply, key_spec_flags(spec));
+    reply.bulk("begin_search");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("index");
+    reply.bulk("spec");
+    reply.map(1);
+    reply.bulk("index");
+    reply.integer(spec.keys.numkeys_at);
+    reply.bulk("find_keys");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("keynum");
+    reply.bulk("spec");
+    reply.map(3);
+    reply.bulk("keynumidx");
+    reply.integer(0);
+    reply.bulk("firstkey");
+    reply.integer(1);
+    reply.bulk("keystep");
+    reply.integer(1);
+}
+
 void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    if (spec.keys.numkeys_at > 0) {
+        reply_keynum_spec(reply, spec);
+        return;
+    }
     if (spec.keys.first <= 0) {
         reply.set(0);
         return;
