@@ -20,6 +20,7 @@ CommandTable CommandTable::build() {
     register_server_commands(table);
     register_key_commands(table);
     register_string_commands(table);
+    register_hash_commands(table);
     return table;
 }
 

@@ -71,21 +71,6 @@ void keys(CommandContext& ctx) {
     ctx.reply.bulk_array(ctx.server.keyspace().keys(selected_db(ctx), ctx.args[1], ctx.now_ms));
 }
 
-// Reads a cursor as Redis does, with strtoul: a C string (it ends at a NUL),
-// an optional sign ("-1" wraps to 2^64-1), no leading space, and "" is 0.
-std::optional<std::uint64_t> parse_scan_cursor(std::string_view text) {
-    text = text.substr(0, text.find('\0'));
-    if (text.empty()) return 0;
-    if (std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
-    const bool negative = text[0] == '-';
-    if (text[0] == '-' || text[0] == '+') text.remove_prefix(1);
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    auto [stop, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || stop != end) return std::nullopt;
-    return negative ? 0 - value : value;
-}
-
 struct ScanOptions {
     std::size_t count = 10;
     std::string_view pattern = "*";

@@ -339,20 +339,6 @@ void decrby(CommandContext& ctx) {
     incr_decr(ctx, -*delta);
 }
 
-// INCRBYFLOAT's text for a result: "%.17Lf" with trailing zeros (and then a
-// trailing dot) trimmed, and "-0" written as "0".
-std::string format_incr_float(long double value) {
-    char buf[5120];  // Redis's MAX_LONG_DOUBLE_CHARS; LDBL_MAX takes ~4950
-    const int written = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
-    if (written < 0 || static_cast<std::size_t>(written) + 1 > sizeof(buf)) return {};
-    std::string_view text(buf, static_cast<std::size_t>(written));
-    if (text.find('.') != std::string_view::npos) {
-        text.remove_suffix(text.size() - 1 - text.find_last_not_of('0'));
-        if (text.back() == '.') text.remove_suffix(1);
-    }
-    return text == "-0" ? std::string("0") : std::string(text);
-}
-
 std::optional<long double> float_or_reply(CommandContext& ctx, std::string_view text) {
     auto value = parse_long_double(text);
     if (!value) ctx.reply.error(kErrNotFloat);
