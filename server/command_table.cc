@@ -21,6 +21,7 @@ CommandTable CommandTable::build() {
     register_key_commands(table);
     register_string_commands(table);
     register_hash_commands(table);
+    register_set_commands(table);
     return table;
 }
 
