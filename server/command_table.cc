@@ -22,6 +22,7 @@ CommandTable CommandTable::build() {
     register_string_commands(table);
     register_hash_commands(table);
     register_set_commands(table);
+    register_list_commands(table);
     return table;
 }
 

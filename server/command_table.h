@@ -41,5 +41,6 @@ void register_key_commands(CommandTable& table);
 void register_string_commands(CommandTable& table);
 void register_hash_commands(CommandTable& table);
 void register_set_commands(CommandTable& table);
+void register_list_commands(CommandTable& table);
 
 }  // namespace tierkv::server
