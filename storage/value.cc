@@ -65,6 +65,22 @@ std::string_view encoding_name(const Value& value) {
     return "unknown";
 }
 
+std::size_t free_effort(const Value& value) {
+    switch (value.type()) {
+        case ValueType::kString: return 1;
+        case ValueType::kList: return value.as<ListValue>().chunk_count();
+        case ValueType::kSet: {
+            const SetValue& set = value.as<SetValue>();
+            return set.encoding() == SetValue::Encoding::kHashtable ? set.size() : 1;
+        }
+        case ValueType::kHash: {
+            const HashValue& hash = value.as<HashValue>();
+            return hash.encoding() == HashValue::Encoding::kHashtable ? hash.size() : 1;
+        }
+    }
+    return 1;
+}
+
 std::size_t value_heap_bytes(const Value& value) {
     switch (value.type()) {
         case ValueType::kString: return string_heap_bytes(value.str());

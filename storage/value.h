@@ -66,6 +66,10 @@ private:
 // in-place change recounts it (ValueEdit).
 std::size_t value_heap_bytes(const Value& value);
 
+// Roughly how many heap blocks freeing the value frees (Redis's
+// lazyfreeGetFreeEffort): UNLINK frees values above a threshold elsewhere.
+std::size_t free_effort(const Value& value);
+
 // OBJECT ENCODING's answer, as Redis 7.0 names it: "int", "embstr" or "raw"
 // for strings, "quicklist" for lists, "intset", "listpack" or "hashtable"
 // for sets, "listpack" or "hashtable" for hashes.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cctype>
 #include <climits>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,13 +29,31 @@ std::span<const std::string_view> key_args(const CommandContext& ctx) { return c
 
 // ---- DEL UNLINK EXISTS TYPE TOUCH ------------------------------------------
 
-// Only strings exist, and Redis frees a string in the caller even for
-// UNLINK, so both commands delete in place.
 void del(CommandContext& ctx) {
     DbView db = ctx.db();
     std::int64_t deleted = 0;
     for (std::string_view key : key_args(ctx)) {
         if (db.find(key) && db.erase(key)) ++deleted;  // find() drops an expired key first
+    }
+    ctx.reply.integer(deleted);
+}
+
+// As DEL, but a large collection is freed on the background thread, as
+// Redis's lazy free does past LAZYFREE_THRESHOLD; its memory leaves the
+// count at once.
+void unlink(CommandContext& ctx) {
+    constexpr std::size_t kLazyFreeThreshold = 64;
+    DbView db = ctx.db();
+    std::int64_t deleted = 0;
+    for (std::string_view key : key_args(ctx)) {
+        Entry* entry = db.find(key);
+        if (!entry) continue;
+        if (storage::free_effort(entry->value) > kLazyFreeThreshold) {
+            auto doomed = std::make_shared<storage::Value>(std::move(entry->value));
+            ctx.server.post_background([doomed]() mutable { doomed.reset(); });
+        }
+        db.erase(key);
+        ++deleted;
     }
     ctx.reply.integer(deleted);
 }
@@ -373,7 +392,7 @@ void register_key_commands(CommandTable& table) {
     table.add({.name = "del", .arity = -2, .flags = kWrite, .keys = {1, -1, 1}, .handler = del, .group = "generic",
                .summary = "Deletes keys.", .since = "1.0.0",
                .complexity = "O(N) where N is the number of keys removed.", .syntax = "key [key ...]"});
-    table.add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = del,
+    table.add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = unlink,
                .group = "generic", .summary = "Deletes keys, freeing large values in the background.",
                .since = "4.0.0", .complexity = "O(1) per key removed.", .syntax = "key [key ...]"});
     table.add({.name = "exists", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = exists,
