@@ -28,6 +28,7 @@ enum CommandFlag : std::uint32_t {
     kNoScript = 1u << 8,
     kSkipSlowlog = 1u << 9,
     kAllowBusy = 1u << 10,
+    kBlocking = 1u << 11,   // may block the client (BLPOP ...)
 };
 
 // Key positions as Redis's legacy (first, last, step) triple; last < 0

@@ -295,12 +295,13 @@ void reply_arguments(protocol::ReplyBuilder& reply, const std::vector<DocArgumen
 
 // Redis's command flag names, in the order COMMAND INFO lists them.
 std::vector<std::string_view> flag_names(const CommandSpec& spec) {
-    static constexpr std::array<std::pair<CommandFlag, std::string_view>, 11> kNames = {{
+    static constexpr std::array<std::pair<CommandFlag, std::string_view>, 12> kNames = {{
         {kWrite, "write"},
         {kReadOnly, "readonly"},
         {kDenyOom, "denyoom"},
         {kAdmin, "admin"},
         {kNoScript, "noscript"},
+        {kBlocking, "blocking"},
         {kLoading, "loading"},
         {kStale, "stale"},
         {kSkipSlowlog, "skip_slowlog"},
@@ -437,6 +438,7 @@ std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
         if (category == "@admin" || category == "@dangerous") return spec.has_flag(kAdmin);
         if (category == "@fast") return spec.has_flag(kFast);
         if (category == "@slow") return !spec.has_flag(kFast);
+        if (category == "@blocking") return spec.has_flag(kBlocking);
         return false;
     };
     std::vector<std::string_view> categories;

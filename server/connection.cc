@@ -1,5 +1,7 @@
 #include "server/connection.h"
 
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/dispatcher.h"
@@ -25,6 +27,11 @@ void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared
             if (auto self = weak.lock()) self->close_soon();
         });
     };
+    conn->session_->wake = [weak, executor] {
+        asio::post(executor, [weak] {
+            if (auto self = weak.lock()) self->on_wake();
+        });
+    };
     asio::co_spawn(executor, [conn]() { return conn->run(); }, asio::detached);
 }
 
@@ -33,7 +40,8 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared
       socket_(std::move(socket)),
       session_(std::move(session)),
       input_(kInitialInput),
-      reply_(output_) {}
+      reply_(output_),
+      block_timer_(socket_.get_executor()) {}
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
@@ -48,6 +56,7 @@ void Connection::close_soon() {
         asio::error_code ec;
         socket_.cancel(ec);
     }
+    block_timer_.cancel();
 }
 
 void Connection::make_room_for_read() {
@@ -87,13 +96,14 @@ asio::awaitable<void> Connection::run() {
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
             session_->last_active_ms = storage::unix_time_ms();
 
-            const bool keep_open = process_input();
-            if (!output_.empty()) {
-                writing_ = true;
-                co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
-                writing_ = false;
-                server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
-                output_.clear();
+            bool keep_open = process_input();
+            co_await flush_output();
+            while (keep_open && session_->blocked && !closing_) {
+                keep_open = co_await wait_while_blocked();
+                if (!keep_open) break;
+                rerun_blocked_command();
+                if (!session_->blocked) keep_open = process_input();  // the rest of the pipeline
+                co_await flush_output();
             }
             if (!keep_open) break;
             release_idle_buffers();
@@ -102,6 +112,7 @@ asio::awaitable<void> Connection::run() {
         // The peer went away or the socket was closed by CLIENT KILL / shutdown.
         spdlog::debug("client {}: {}", session_->id, e.what());
     }
+    end_block();
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);
@@ -130,11 +141,88 @@ bool Connection::process_input() {
         if (!parser_.args().empty()) {
             execute_command(server_, *session_, reply_, parser_.args());
         }
+        if (session_->blocked) {
+            blocked_args_.assign(parser_.args().begin(), parser_.args().end());
+            blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+            input_begin_ += parser_.command_size();
+            return true;
+        }
         input_begin_ += parser_.command_size();
         if (session_->close_after_reply) return false;
     }
     session_->query_buffer_bytes = 0;
     return true;
+}
+
+asio::awaitable<void> Connection::flush_output() {
+    if (output_.empty()) co_return;
+    writing_ = true;
+    co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
+    writing_ = false;
+    server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
+    output_.clear();
+}
+
+// ---- blocked commands --------------------------------------------------------
+
+void Connection::on_wake() {
+    woken_ = true;
+    block_timer_.cancel();
+}
+
+asio::awaitable<bool> Connection::wait_while_blocked() {
+    using namespace asio::experimental::awaitable_operators;
+    const auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
+    BlockedClient& blocked = *session_->blocked;
+    for (;;) {
+        if (closing_) co_return false;
+        if (woken_) {
+            woken_ = false;
+            co_return true;
+        }
+        const std::int64_t now = storage::unix_time_ms();
+        if (blocked.deadline_ms != 0 && now >= blocked.deadline_ms) {
+            blocked.timed_out = true;
+            co_return true;
+        }
+        if (blocked.deadline_ms == 0) {
+            block_timer_.expires_at(asio::steady_timer::time_point::max());
+        } else {
+            block_timer_.expires_after(std::chrono::milliseconds(blocked.deadline_ms - now));
+        }
+        // A wake cancels the timer; input is read and kept for later, and
+        // a closed socket ends the wait.
+        const auto done = co_await (block_timer_.async_wait(tuple) ||
+                                    socket_.async_wait(asio::socket_base::wait_read, tuple));
+        if (done.index() == 1 && (std::get<0>(std::get<1>(done)) || !read_while_blocked())) co_return false;
+    }
+}
+
+bool Connection::read_while_blocked() {
+    make_room_for_read();
+    asio::error_code ec;
+    socket_.non_blocking(true, ec);
+    const std::size_t n = socket_.read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_), ec);
+    socket_.non_blocking(false, ec);
+    if (ec == asio::error::would_block) return true;
+    if (ec || n == 0) return false;
+    input_end_ += n;
+    server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+    const auto limit = static_cast<std::size_t>(server_.hot().client_query_buffer_limit.load());
+    return input_end_ - input_begin_ <= limit;
+}
+
+void Connection::rerun_blocked_command() {
+    const std::size_t before = output_.size();
+    execute_command(server_, *session_, reply_, blocked_views_);
+    // A blocked command replies nothing; any reply (-OOM too) ends the block.
+    if (session_->blocked && output_.size() != before) end_block();
+}
+
+void Connection::end_block() {
+    if (!session_->blocked) return;
+    server_.blocking().unblock(session_->blocked);
+    session_->blocked.reset();
 }
 
 }  // namespace tierkv::server

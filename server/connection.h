@@ -26,9 +26,21 @@ public:
 
 private:
     asio::awaitable<void> run();
-    // Runs every complete command in the input; false when the connection
-    // must close once the replies written so far are sent.
+    // Runs every complete command in the input, up to one that blocks;
+    // false when the connection must close once the replies written so far
+    // are sent.
     bool process_input();
+    asio::awaitable<void> flush_output();
+
+    // While a command is blocked (session_->blocked, see server/blocking.h):
+    // waits for a wake or the deadline without holding the thread, reading
+    // (not running) any further input; false when the client went away.
+    asio::awaitable<bool> wait_while_blocked();
+    bool read_while_blocked();
+    void on_wake();
+    // Runs the blocked command again; a reply means it is done.
+    void rerun_blocked_command();
+    void end_block();
     void make_room_for_read();
     void close_soon();  // on the connection's thread
     void release_idle_buffers();
@@ -47,6 +59,12 @@ private:
     protocol::ReplyBuilder reply_;
     bool writing_ = false;
     bool closing_ = false;
+
+    // The blocked command, copied: the input buffer moves on while it waits.
+    std::vector<std::string> blocked_args_;
+    std::vector<std::string_view> blocked_views_;
+    asio::steady_timer block_timer_;
+    bool woken_ = false;
 };
 
 }  // namespace tierkv::server

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/command_table.h"
 #include "server/config.h"
@@ -66,6 +67,7 @@ public:
     ClientRegistry& clients() { return clients_; }
     ServerStats& stats() { return stats_; }
     StatsSampler& sampler() { return sampler_; }
+    BlockingRegistry& blocking() { return blocking_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
@@ -101,6 +103,7 @@ private:
     storage::Keyspace keyspace_;
     CommandTable commands_;
     ClientRegistry clients_;
+    BlockingRegistry blocking_;
     ServerStats stats_;
     StatsSampler sampler_;
     std::string run_id_;

@@ -1,5 +1,6 @@
 #include "server/commands/collections.h"
 
+#include "server/client_session.h"
 #include "server/server.h"
 #include "storage/glob.h"
 
@@ -7,6 +8,10 @@ namespace tierkv::server {
 
 storage::EncodingLimits encoding_limits(const CommandContext& ctx) {
     return ctx.server.keyspace().encoding_settings().load();
+}
+
+void signal_list_push(const CommandContext& ctx, std::string_view key) {
+    ctx.server.blocking().signal(static_cast<std::size_t>(ctx.client.db.load()), key);
 }
 
 std::mt19937_64& random_engine() {

@@ -79,6 +79,10 @@ auto edit_collection(storage::DbView& db, storage::Entry& entry, std::string_vie
     }
 }
 
+// Elements were added to the list at `key` (in the client's database):
+// wakes a client blocked on it (BLPOP ...).
+void signal_list_push(const CommandContext& ctx, std::string_view key);
+
 // For random members and fields (SRANDMEMBER, SPOP, HRANDFIELD).
 std::mt19937_64& random_engine();
 

@@ -155,15 +155,22 @@ void randomkey(CommandContext& ctx) {
 
 // ---- RENAME RENAMENX COPY MOVE ----------------------------------------------
 
+// A list appeared at `key` of database `db`: a client blocked on it may pop.
+void signal_if_list(CommandContext& ctx, const Entry& entry, std::size_t db, std::string_view key) {
+    if (entry.value.type() == storage::ValueType::kList) ctx.server.blocking().signal(db, key);
+}
+
 // Moves `src` (stored under `src_key` in `from`) to `dst_key` in `to`,
 // replacing whatever is there and keeping the TTL. The value is moved, not
 // copied, so renaming a large value costs no copy.
-void move_entry(DbView& from, std::string_view src_key, Entry& src, DbView& to, std::string_view dst_key) {
+void move_entry(CommandContext& ctx, DbView& from, std::string_view src_key, Entry& src, DbView& to,
+                std::string_view dst_key) {
     storage::Value value = std::move(src.value);
     const std::int64_t expire_at_ms = src.expire_at_ms;
     from.erase(src_key);
     Entry& dst = to.set(dst_key, std::move(value));
     if (expire_at_ms != 0) to.set_expire(dst, expire_at_ms);
+    signal_if_list(ctx, dst, to.index(), dst_key);
 }
 
 void rename_generic(CommandContext& ctx, bool only_if_new) {
@@ -183,7 +190,7 @@ void rename_generic(CommandContext& ctx, bool only_if_new) {
         ctx.reply.integer(0);
         return;
     }
-    move_entry(db, src_key, *src, db, dst_key);
+    move_entry(ctx, db, src_key, *src, db, dst_key);
     only_if_new ? ctx.reply.integer(1) : ctx.reply.ok();
 }
 
@@ -254,6 +261,7 @@ void copy(CommandContext& ctx) {
     const std::int64_t expire_at_ms = src->expire_at_ms;
     Entry& dst = dst_db.set(dst_key, std::move(value));
     if (expire_at_ms != 0) dst_db.set_expire(dst, expire_at_ms);
+    signal_if_list(ctx, dst, opts->dst_db, dst_key);
     ctx.reply.integer(1);
 }
 
@@ -273,7 +281,7 @@ void move(CommandContext& ctx) {
         ctx.reply.integer(0);
         return;
     }
-    move_entry(src_db, key, *src, dst_db, key);
+    move_entry(ctx, src_db, key, *src, dst_db, key);
     ctx.reply.integer(1);
 }
 

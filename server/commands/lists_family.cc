@@ -1,13 +1,19 @@
 // List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET
-// LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH. Replies, error texts and the
-// order of checks follow Redis 7.0's t_list.c. (No blocking pops yet.)
+// LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH, and the blocking BLPOP BRPOP
+// BLMOVE BRPOPLPUSH (server/blocking.h). Replies, error texts and the order
+// of checks follow Redis 7.0's t_list.c.
 #include <climits>
+#include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/arguments.h"
+#include "server/blocking.h"
+#include "server/client_session.h"
 #include "server/command_table.h"
 #include "server/commands/collections.h"
+#include "server/server.h"
 
 namespace tierkv::server {
 namespace {
@@ -77,6 +83,7 @@ void push_generic(CommandContext& ctx, End end, bool only_if_exists) {
         for (std::size_t i = 2; i < ctx.argc(); ++i) push(list, ctx.args[i], end, limits);
         return list.size();
     });
+    signal_list_push(ctx, ctx.args[1]);
     ctx.reply.integer(static_cast<std::int64_t>(size));
 }
 
@@ -179,6 +186,7 @@ void linsert(CommandContext& ctx) {
     const std::int64_t size = edit_collection<ListValue>(db, **entry, ctx.args[1], [&](ListValue& list) {
         return list.insert(ctx.args[3], ctx.args[4], after, limits) ? static_cast<std::int64_t>(list.size()) : -1;
     });
+    if (size > 0) signal_list_push(ctx, ctx.args[1]);
     ctx.reply.integer(size);
 }
 
@@ -296,15 +304,17 @@ std::optional<End> parse_end(std::string_view word) {
     return std::nullopt;
 }
 
-void move_generic(CommandContext& ctx, End from, End to) {
+// LMOVE's work: replies the element moved, or WRONGTYPE. Returns false,
+// replying nothing, when the source is missing.
+bool move_element(CommandContext& ctx, End from, End to) {
     const std::string_view src_key = ctx.args[1];
     const std::string_view dst_key = ctx.args[2];
     DbView db = ctx.db();
     const auto src = find_list(ctx, db, src_key, Access::kWrite);
-    if (!src) return;
-    if (!*src) return ctx.reply.null();
+    if (!src) return true;
+    if (!*src) return false;
     const auto dst = find_list(ctx, db, dst_key, Access::kWrite);
-    if (!dst) return;
+    if (!dst) return true;
     const storage::EncodingLimits limits = encoding_limits(ctx);
     if (src_key == dst_key) {  // a rotation: the list never empties
         const std::string value = edit_collection<ListValue>(db, **src, src_key, [&](ListValue& list) {
@@ -312,23 +322,139 @@ void move_generic(CommandContext& ctx, End from, End to) {
             push(list, v, to, limits);
             return v;
         });
-        return ctx.reply.bulk(value);
+        ctx.reply.bulk(value);
+        return true;
     }
     const std::string value =
         edit_collection<ListValue>(db, **src, src_key, [&](ListValue& list) { return pop(list, from); });
     Entry* target = *dst ? *dst : &db.set(dst_key, storage::Value(ListValue()));
     edit_collection<ListValue>(db, *target, dst_key, [&](ListValue& list) { push(list, value, to, limits); });
+    signal_list_push(ctx, dst_key);
     ctx.reply.bulk(value);
+    return true;
 }
 
 void lmove(CommandContext& ctx) {
     const auto from = parse_end(ctx.args[3]);
     const auto to = parse_end(ctx.args[4]);
     if (!from || !to) return ctx.reply.error(kErrSyntax);
-    move_generic(ctx, *from, *to);
+    if (!move_element(ctx, *from, *to)) ctx.reply.null();
 }
 
-void rpoplpush(CommandContext& ctx) { move_generic(ctx, End::kTail, End::kHead); }
+void rpoplpush(CommandContext& ctx) {
+    if (!move_element(ctx, End::kTail, End::kHead)) ctx.reply.null();
+}
+
+// ---- BLPOP BRPOP BLMOVE BRPOPLPUSH ---------------------------------------------------
+
+// A blocking command's timeout (seconds, a float; 0 = for ever) as a unix
+// time in ms. Redis rounds up to a millisecond and converts to a long long,
+// where anything too large comes out negative.
+std::optional<std::int64_t> parse_block_timeout(CommandContext& ctx, std::string_view arg) {
+    const auto seconds = parse_long_double(arg);
+    if (!seconds) {
+        ctx.reply.error("ERR timeout is not a float or out of range");
+        return std::nullopt;
+    }
+    const long double ms = std::ceil(*seconds * 1000.0L);
+    if (!(ms >= 0 && ms < 9223372036854775807.0L)) {
+        ctx.reply.error("ERR timeout is negative");
+        return std::nullopt;
+    }
+    const auto wait = static_cast<std::int64_t>(ms);
+    if (wait == 0) return 0;
+    return wait > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + wait;
+}
+
+// The command is done (served, timed out or failed): its client leaves the queues.
+void end_block(CommandContext& ctx) {
+    if (!ctx.client.blocked) return;
+    ctx.server.blocking().unblock(ctx.client.blocked);
+    ctx.client.blocked.reset();
+}
+
+// Nothing to pop: the client waits (the first time) or waits again, and
+// the command replies nothing for now.
+void wait_for_push(CommandContext& ctx, std::span<const std::string_view> keys, std::int64_t deadline_ms) {
+    if (ctx.client.blocked) {
+        ctx.server.blocking().rest(ctx.client.blocked);
+        return;
+    }
+    auto blocked = std::make_shared<BlockedClient>();
+    blocked->db = static_cast<std::size_t>(ctx.client.db.load());
+    blocked->keys.assign(keys.begin(), keys.end());
+    blocked->deadline_ms = deadline_ms;
+    blocked->wake = ctx.client.wake;
+    ctx.server.blocking().block(blocked);
+    ctx.client.blocked = std::move(blocked);
+}
+
+// A re-run (woken or timed out) treats a key that no longer holds a list as
+// empty, as Redis keeps such a client blocked; the first run replies WRONGTYPE.
+bool is_rerun(const CommandContext& ctx) { return ctx.client.blocked != nullptr; }
+bool timed_out(const CommandContext& ctx) { return ctx.client.blocked && ctx.client.blocked->timed_out; }
+
+// BLPOP / BRPOP key [key ...] timeout
+void blocking_pop(CommandContext& ctx, End end) {
+    std::int64_t deadline = 0;
+    if (!is_rerun(ctx)) {
+        const auto parsed = parse_block_timeout(ctx, ctx.args.back());
+        if (!parsed) return;
+        deadline = *parsed;
+    }
+    const auto keys = ctx.args.subspan(1, ctx.argc() - 2);
+    DbView db = ctx.db();
+    for (std::string_view key : keys) {
+        Entry* entry = db.find_for_write(key);
+        if (!entry || (is_rerun(ctx) && entry->value.type() != storage::ValueType::kList)) continue;
+        if (entry->value.type() != storage::ValueType::kList) return ctx.reply.error(kErrWrongType);
+        const std::string value =
+            edit_collection<ListValue>(db, *entry, key, [&](ListValue& list) { return pop(list, end); });
+        ctx.reply.array(2);
+        ctx.reply.bulk(key);
+        ctx.reply.bulk(value);
+        return end_block(ctx);
+    }
+    if (timed_out(ctx)) {
+        ctx.reply.null_array();
+        return end_block(ctx);
+    }
+    wait_for_push(ctx, keys, deadline);
+}
+
+void blpop(CommandContext& ctx) { blocking_pop(ctx, End::kHead); }
+void brpop(CommandContext& ctx) { blocking_pop(ctx, End::kTail); }
+
+// BLMOVE / BRPOPLPUSH: LMOVE once the source has an element.
+void blocking_move(CommandContext& ctx, End from, End to) {
+    std::int64_t deadline = 0;
+    if (!is_rerun(ctx)) {
+        const auto parsed = parse_block_timeout(ctx, ctx.args.back());
+        if (!parsed) return;
+        deadline = *parsed;
+    }
+    DbView db = ctx.db();
+    const Entry* src = db.find_for_write(ctx.args[1]);
+    const bool is_list = src && src->value.type() == storage::ValueType::kList;
+    if (src && (is_list || !is_rerun(ctx))) {
+        move_element(ctx, from, to);  // replies the element or WRONGTYPE
+        return end_block(ctx);
+    }
+    if (timed_out(ctx)) {
+        ctx.reply.null_array();  // sic: Redis 7.0 answers a timed-out BLMOVE with a null array too
+        return end_block(ctx);
+    }
+    wait_for_push(ctx, ctx.args.subspan(1, 1), deadline);
+}
+
+void blmove(CommandContext& ctx) {
+    const auto from = parse_end(ctx.args[3]);
+    const auto to = parse_end(ctx.args[4]);
+    if (!from || !to) return ctx.reply.error(kErrSyntax);
+    blocking_move(ctx, *from, *to);
+}
+
+void brpoplpush(CommandContext& ctx) { blocking_move(ctx, End::kTail, End::kHead); }
 
 }  // namespace
 
@@ -396,6 +522,25 @@ void register_list_commands(CommandTable& table) {
                .handler = rpoplpush, .group = "list",
                .summary = "Pops the last element of a list and prepends it to another (deprecated: LMOVE).",
                .since = "1.2.0", .complexity = "O(1)", .syntax = "source destination"});
+    constexpr std::uint32_t kBlockingPop = kWrite | kNoScript | kBlocking;
+    table.add({.name = "blpop", .arity = -3, .flags = kBlockingPop, .keys = {1, -2, 1}, .handler = blpop,
+               .group = "list",
+               .summary = "Pops the first element of the first non-empty list, waiting for one if all are empty.",
+               .since = "2.0.0", .complexity = "O(N) where N is the number of keys.",
+               .syntax = "key [key ...] timeout"});
+    table.add({.name = "brpop", .arity = -3, .flags = kBlockingPop, .keys = {1, -2, 1}, .handler = brpop,
+               .group = "list",
+               .summary = "Pops the last element of the first non-empty list, waiting for one if all are empty.",
+               .since = "2.0.0", .complexity = "O(N) where N is the number of keys.",
+               .syntax = "key [key ...] timeout"});
+    table.add({.name = "blmove", .arity = 6, .flags = kBlockingPop | kDenyOom, .keys = {1, 2, 1},
+               .handler = blmove, .group = "list",
+               .summary = "LMOVE, waiting for an element when the source list is empty.", .since = "6.2.0",
+               .complexity = "O(1)", .syntax = "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
+    table.add({.name = "brpoplpush", .arity = 4, .flags = kBlockingPop | kDenyOom, .keys = {1, 2, 1},
+               .handler = brpoplpush, .group = "list",
+               .summary = "RPOPLPUSH, waiting for an element when the source list is empty (deprecated: BLMOVE).",
+               .since = "2.2.0", .complexity = "O(1)", .syntax = "source destination timeout"});
 }
 
 }  // namespace tierkv::server
