@@ -118,9 +118,10 @@ bool is_token_word(std::string_view word) {
 
 // The type of a value, guessed from its name as Redis names its arguments.
 std::string value_type(std::string_view name) {
-    static constexpr std::array<std::string_view, 17> kIntegers = {
+    static constexpr std::array<std::string_view, 23> kIntegers = {
         "count", "seconds", "milliseconds", "index", "offset", "start", "end", "timeout", "numkeys",
-        "db", "port", "client-id", "increment", "decrement", "protover", "length", "numreplicas"};
+        "db", "port", "client-id", "increment", "decrement", "protover", "length", "numreplicas",
+        "cursor", "limit", "rank", "num-matches", "len", "stop"};
     if (name == "key" || name.ends_with("key") || name == "source" || name == "destination") return "key";
     if (name.starts_with("unix-time")) return "unix-time";
     if (name == "pattern") return "pattern";

@@ -501,7 +501,7 @@ void register_list_commands(CommandTable& table) {
     table.add({.name = "linsert", .arity = 5, .flags = kWrite | kDenyOom, .keys = key, .handler = linsert,
                .group = "list", .summary = "Inserts an element before or after another element of a list.",
                .since = "2.2.0", .complexity = "O(N) where N is the number of elements walked to find the pivot.",
-               .syntax = "key BEFORE | AFTER pivot element"});
+               .syntax = "key (BEFORE | AFTER) pivot element"});
     table.add({.name = "lrem", .arity = 4, .flags = kWrite, .keys = key, .handler = lrem, .group = "list",
                .summary = "Removes elements equal to a value from a list.", .since = "1.0.0",
                .complexity = "O(N+M) where N is the length of the list and M the number of elements removed.",
@@ -517,7 +517,7 @@ void register_list_commands(CommandTable& table) {
                .group = "list",
                .summary = "Pops an element from one end of a list and pushes it onto an end of another.",
                .since = "6.2.0", .complexity = "O(1)",
-               .syntax = "source destination LEFT | RIGHT LEFT | RIGHT"});
+               .syntax = "source destination (LEFT | RIGHT) (LEFT | RIGHT)"});
     table.add({.name = "rpoplpush", .arity = 3, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
                .handler = rpoplpush, .group = "list",
                .summary = "Pops the last element of a list and prepends it to another (deprecated: LMOVE).",
@@ -536,7 +536,7 @@ void register_list_commands(CommandTable& table) {
     table.add({.name = "blmove", .arity = 6, .flags = kBlockingPop | kDenyOom, .keys = {1, 2, 1},
                .handler = blmove, .group = "list",
                .summary = "LMOVE, waiting for an element when the source list is empty.", .since = "6.2.0",
-               .complexity = "O(1)", .syntax = "source destination LEFT | RIGHT LEFT | RIGHT timeout"});
+               .complexity = "O(1)", .syntax = "source destination (LEFT | RIGHT) (LEFT | RIGHT) timeout"});
     table.add({.name = "brpoplpush", .arity = 4, .flags = kBlockingPop | kDenyOom, .keys = {1, 2, 1},
                .handler = brpoplpush, .group = "list",
                .summary = "RPOPLPUSH, waiting for an element when the source list is empty (deprecated: BLMOVE).",
