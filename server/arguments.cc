@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace tierkv::server {
@@ -48,6 +49,31 @@ std::optional<long double> parse_long_double(std::string_view text) {
     const bool out_of_range = errno == ERANGE && (std::isinf(v) || v == 0);
     if (end != copy.c_str() + copy.size() || std::isnan(v) || out_of_range) return std::nullopt;
     return v;
+}
+
+std::optional<std::uint64_t> parse_scan_cursor(std::string_view text) {
+    text = text.substr(0, text.find('\0'));
+    if (text.empty()) return 0;
+    if (std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
+    const bool negative = text[0] == '-';
+    if (text[0] == '-' || text[0] == '+') text.remove_prefix(1);
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    auto [stop, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || stop != end) return std::nullopt;
+    return negative ? 0 - value : value;
+}
+
+std::string format_incr_float(long double value) {
+    char buf[5120];  // Redis's MAX_LONG_DOUBLE_CHARS; LDBL_MAX takes ~4950
+    const int written = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
+    if (written < 0 || static_cast<std::size_t>(written) + 1 > sizeof(buf)) return {};
+    std::string_view text(buf, static_cast<std::size_t>(written));
+    if (text.find('.') != std::string_view::npos) {
+        text.remove_suffix(text.size() - 1 - text.find_last_not_of('0'));
+        if (text.back() == '.') text.remove_suffix(1);
+    }
+    return text == "-0" ? std::string("0") : std::string(text);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -28,6 +28,15 @@ std::optional<double> parse_double(std::string_view text);
 // A long double as INCRBYFLOAT reads it.
 std::optional<long double> parse_long_double(std::string_view text);
 
+// A SCAN/HSCAN/SSCAN cursor as Redis reads it, with strtoul: a C string (it
+// ends at a NUL), an optional sign ("-1" wraps to 2^64-1), no leading space,
+// and "" is 0.
+std::optional<std::uint64_t> parse_scan_cursor(std::string_view text);
+
+// INCRBYFLOAT's and HINCRBYFLOAT's text for a result: "%.17Lf" with trailing
+// zeros (and then a trailing dot) trimmed, and "-0" written as "0".
+std::string format_incr_float(long double value);
+
 bool iequals(std::string_view a, std::string_view b);
 
 // "ERR wrong number of arguments for 'get' command"

@@ -6,10 +6,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
 namespace tierkv::server {
+
+struct BlockedClient;  // server/blocking.h
 
 struct ClientSession {
     std::uint64_t id = 0;
@@ -35,6 +38,13 @@ struct ClientSession {
 
     // Set once by the connection: closes it from any thread.
     std::function<void()> close;
+    // Set once by the connection: wakes it from any thread while blocked.
+    std::function<void()> wake;
+
+    // Set by a blocking command (BLPOP ...) that found nothing to pop and
+    // replied nothing: the connection waits for a wake or the deadline, then
+    // runs the command again. Only the connection's thread touches it.
+    std::shared_ptr<BlockedClient> blocked;
 
     struct Names {
         std::string name;

@@ -28,14 +28,18 @@ enum CommandFlag : std::uint32_t {
     kNoScript = 1u << 8,
     kSkipSlowlog = 1u << 9,
     kAllowBusy = 1u << 10,
+    kBlocking = 1u << 11,   // may block the client (BLPOP ...)
 };
 
 // Key positions as Redis's legacy (first, last, step) triple; last < 0
-// counts from the end. first == 0: the command names no keys.
+// counts from the end. first == 0: the command names no keys, unless
+// numkeys_at > 0: then args[numkeys_at] counts the keys that follow it
+// (SINTERCARD numkeys key [key ...]), Redis's "movablekeys".
 struct KeyPositions {
     int first = 0;
     int last = 0;
     int step = 0;
+    int numkeys_at = 0;
 };
 
 struct CommandContext;

@@ -118,9 +118,10 @@ bool is_token_word(std::string_view word) {
 
 // The type of a value, guessed from its name as Redis names its arguments.
 std::string value_type(std::string_view name) {
-    static constexpr std::array<std::string_view, 17> kIntegers = {
+    static constexpr std::array<std::string_view, 23> kIntegers = {
         "count", "seconds", "milliseconds", "index", "offset", "start", "end", "timeout", "numkeys",
-        "db", "port", "client-id", "increment", "decrement", "protover", "length", "numreplicas"};
+        "db", "port", "client-id", "increment", "decrement", "protover", "length", "numreplicas",
+        "cursor", "limit", "rank", "num-matches", "len", "stop"};
     if (name == "key" || name.ends_with("key") || name == "source" || name == "destination") return "key";
     if (name.starts_with("unix-time")) return "unix-time";
     if (name == "pattern") return "pattern";
@@ -295,12 +296,13 @@ void reply_arguments(protocol::ReplyBuilder& reply, const std::vector<DocArgumen
 
 // Redis's command flag names, in the order COMMAND INFO lists them.
 std::vector<std::string_view> flag_names(const CommandSpec& spec) {
-    static constexpr std::array<std::pair<CommandFlag, std::string_view>, 11> kNames = {{
+    static constexpr std::array<std::pair<CommandFlag, std::string_view>, 12> kNames = {{
         {kWrite, "write"},
         {kReadOnly, "readonly"},
         {kDenyOom, "denyoom"},
         {kAdmin, "admin"},
         {kNoScript, "noscript"},
+        {kBlocking, "blocking"},
         {kLoading, "loading"},
         {kStale, "stale"},
         {kSkipSlowlog, "skip_slowlog"},
@@ -312,6 +314,7 @@ std::vector<std::string_view> flag_names(const CommandSpec& spec) {
     for (const auto& [flag, name] : kNames) {
         if (spec.has_flag(flag)) names.push_back(name);
     }
+    if (spec.keys.numkeys_at > 0) names.push_back("movablekeys");
     return names;
 }
 
@@ -344,7 +347,39 @@ std::vector<std::string_view> key_spec_flags(const CommandSpec& spec) {
     return {"RO", "access"};
 }
 
+// A key count followed by the keys (SINTERCARD numkeys key ...).
+void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    reply.set(1);
+    reply.map(3);
+    reply.bulk("flags");
+    reply_flags(reply, key_spec_flags(spec));
+    reply.bulk("begin_search");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("index");
+    reply.bulk("spec");
+    reply.map(1);
+    reply.bulk("index");
+    reply.integer(spec.keys.numkeys_at);
+    reply.bulk("find_keys");
+    reply.map(2);
+    reply.bulk("type");
+    reply.bulk("keynum");
+    reply.bulk("spec");
+    reply.map(3);
+    reply.bulk("keynumidx");
+    reply.integer(0);
+    reply.bulk("firstkey");
+    reply.integer(1);
+    reply.bulk("keystep");
+    reply.integer(1);
+}
+
 void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    if (spec.keys.numkeys_at > 0) {
+        reply_keynum_spec(reply, spec);
+        return;
+    }
     if (spec.keys.first <= 0) {
         reply.set(0);
         return;
@@ -404,6 +439,7 @@ std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
         if (category == "@admin" || category == "@dangerous") return spec.has_flag(kAdmin);
         if (category == "@fast") return spec.has_flag(kFast);
         if (category == "@slow") return !spec.has_flag(kFast);
+        if (category == "@blocking") return spec.has_flag(kBlocking);
         return false;
     };
     std::vector<std::string_view> categories;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "server/arguments.h"
+
 namespace tierkv::server {
 
 std::string to_lower(std::string_view s) {
@@ -20,6 +22,9 @@ CommandTable CommandTable::build() {
     register_string_commands(table);
     register_slowlog_commands(table);
     register_tier_commands(table);
+    register_hash_commands(table);
+    register_set_commands(table);
+    register_list_commands(table);
     return table;
 }
 
@@ -56,6 +61,14 @@ bool CommandSpec::arity_accepts(std::size_t argc) const {
 
 std::vector<std::string_view> CommandSpec::key_args(std::span<const std::string_view> args) const {
     std::vector<std::string_view> keys;
+    if (this->keys.numkeys_at > 0) {
+        // A bad count names no keys; the handler replies the error.
+        const auto at = static_cast<std::size_t>(this->keys.numkeys_at);
+        const auto count = at < args.size() ? parse_int64(args[at]) : std::nullopt;
+        if (!count || *count <= 0 || static_cast<std::uint64_t>(*count) > args.size() - at - 1) return keys;
+        const auto first = args.begin() + static_cast<std::ptrdiff_t>(at + 1);
+        return {first, first + static_cast<std::ptrdiff_t>(*count)};
+    }
     if (this->keys.first <= 0) return keys;
     const int argc = static_cast<int>(args.size());
     int last = this->keys.last >= 0 ? this->keys.last : argc + this->keys.last;

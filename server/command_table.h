@@ -44,5 +44,8 @@ void register_key_commands(CommandTable& table);
 void register_string_commands(CommandTable& table);
 void register_slowlog_commands(CommandTable& table);
 void register_tier_commands(CommandTable& table);
+void register_hash_commands(CommandTable& table);
+void register_set_commands(CommandTable& table);
+void register_list_commands(CommandTable& table);
 
 }  // namespace tierkv::server

@@ -42,6 +42,13 @@ struct Config {
     bool protected_mode = true;
     bool daemonize = false;
     std::string pidfile;  // empty = none
+    // When small collections leave their compact encoding (Redis's names).
+    std::int64_t hash_max_listpack_entries = 128;
+    std::int64_t hash_max_listpack_value = 64;
+    std::int64_t set_max_intset_entries = 512;
+    std::int64_t set_max_listpack_entries = 128;
+    std::int64_t set_max_listpack_value = 64;
+    int list_max_listpack_size = -2;
 };
 
 // One configuration parameter.

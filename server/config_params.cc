@@ -34,6 +34,23 @@ ConfigParam int_param(std::string_view name, std::string_view description, bool 
         }};
 }
 
+// A parameter holding a 64-bit count within [lo, INT64_MAX].
+ConfigParam count_param(std::string_view name, std::string_view description, bool runtime,
+                        std::int64_t Config::*field, std::int64_t lo) {
+    return ConfigParam{
+        name, description, runtime, [field](const Config& c) { return std::to_string(c.*field); },
+        [field, lo](Config& c, std::string_view value) -> std::optional<std::string> {
+            auto v = parse_int(value);
+            if (!v) return "argument couldn't be parsed into an integer";
+            if (*v < lo) {
+                return "argument must be between " + std::to_string(lo) + " and " + std::to_string(INT64_MAX) +
+                       " inclusive";
+            }
+            c.*field = *v;
+            return std::nullopt;
+        }};
+}
+
 // A parameter holding a byte count, accepting Redis's memory units.
 ConfigParam memory_param(std::string_view name, std::string_view description, bool runtime,
                          std::int64_t Config::*field, std::int64_t lo) {
@@ -161,6 +178,24 @@ std::vector<ConfigParam> make_params() {
                            false, &Config::daemonize));
     p.push_back(string_param("pidfile", "File to write the process id to (removed on exit); empty = none.", false,
                              &Config::pidfile));
+    p.push_back(count_param("hash-max-listpack-entries",
+                            "A hash with more fields than this becomes a hash table (from a listpack).", true,
+                            &Config::hash_max_listpack_entries, 0));
+    p.push_back(memory_param("hash-max-listpack-value",
+                             "A hash with a longer field or value than this becomes a hash table.", true,
+                             &Config::hash_max_listpack_value, 0));
+    p.push_back(count_param("set-max-intset-entries",
+                            "An all-integer set with more members than this leaves its intset.", true,
+                            &Config::set_max_intset_entries, 0));
+    p.push_back(count_param("set-max-listpack-entries",
+                            "A set with more members than this becomes a hash table (from a listpack); "
+                            "0 = never a listpack, as Redis 7.0.",
+                            true, &Config::set_max_listpack_entries, 0));
+    p.push_back(memory_param("set-max-listpack-value", "A set with a longer member than this becomes a hash table.",
+                             true, &Config::set_max_listpack_value, 0));
+    p.push_back(int_param("list-max-listpack-size",
+                          "Per list chunk: > 0 = entries, -1..-5 = 4, 8, 16, 32, 64 KB (below -5 as -5).", true,
+                          &Config::list_max_listpack_size, INT_MIN, INT_MAX));
     p.push_back(fixed_param("save", "Snapshots: tierkv writes none (read-only, for clients that ask).", ""));
     p.push_back(fixed_param("appendonly", "Append-only file: tierkv writes none (read-only).", "no"));
     return p;

@@ -1,5 +1,7 @@
 #include "server/connection.h"
 
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/dispatcher.h"
@@ -25,6 +27,11 @@ void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared
             if (auto self = weak.lock()) self->close_soon();
         });
     };
+    conn->session_->wake = [weak, executor] {
+        asio::post(executor, [weak] {
+            if (auto self = weak.lock()) self->on_wake();
+        });
+    };
     asio::co_spawn(executor, [conn]() { return conn->run(); }, asio::detached);
 }
 
@@ -33,7 +40,8 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared
       socket_(std::move(socket)),
       session_(std::move(session)),
       input_(kInitialInput),
-      reply_(output_) {}
+      reply_(output_),
+      block_timer_(socket_.get_executor()) {}
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
@@ -48,6 +56,7 @@ void Connection::close_soon() {
         asio::error_code ec;
         socket_.cancel(ec);
     }
+    block_timer_.cancel();
 }
 
 void Connection::make_room_for_read() {
@@ -87,23 +96,14 @@ asio::awaitable<void> Connection::run() {
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
             session_->last_active_ms = storage::unix_time_ms();
 
-            InputState state = process_input();
-            while (state == InputState::kLoadFromTier || state == InputState::kTierBacklog) {
-                if (state == InputState::kLoadFromTier) {
-                    co_await load_from_tier();
-                } else {
-                    co_await wait_for_tier_writer();
-                }
-                state = process_input();
-            }
-            const bool keep_open = state != InputState::kClose;
-            if (session_->durable_seq_needed != 0) co_await wait_until_durable();
-            if (!output_.empty()) {
-                writing_ = true;
-                co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
-                writing_ = false;
-                server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
-                output_.clear();
+            bool keep_open = co_await run_input();
+            co_await flush_output();
+            while (keep_open && session_->blocked && !closing_) {
+                keep_open = co_await wait_while_blocked();
+                if (!keep_open) break;
+                rerun_blocked_command();
+                if (!session_->blocked) keep_open = co_await run_input();  // the rest of the pipeline
+                co_await flush_output();
             }
             if (!keep_open) break;
             release_idle_buffers();
@@ -112,10 +112,81 @@ asio::awaitable<void> Connection::run() {
         // The peer went away or the socket was closed by CLIENT KILL / shutdown.
         spdlog::debug("client {}: {}", session_->id, e.what());
     }
+    end_block();
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);
 }
+
+asio::awaitable<bool> Connection::run_input() {
+    InputState state = process_input();
+    while (state == InputState::kLoadFromTier || state == InputState::kTierBacklog) {
+        if (state == InputState::kLoadFromTier) {
+            co_await load_from_tier();
+        } else {
+            co_await wait_for_tier_writer();
+        }
+        state = process_input();
+    }
+    co_return state != InputState::kClose;
+}
+
+Connection::InputState Connection::process_input() {
+    const auto& hot = server_.hot();
+    parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
+    while (input_begin_ < input_end_) {
+        const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
+        const auto result = parser_.parse(pending);
+        if (result == protocol::ParseResult::kNeedMore) {
+            if (pending.size() > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
+                spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
+                reply_.error("ERR Protocol error: query buffer limit exceeded");
+                return InputState::kClose;
+            }
+            session_->query_buffer_bytes = pending.size();
+            return InputState::kWaitForMore;
+        }
+        if (result == protocol::ParseResult::kError) {
+            spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
+            reply_.error("ERR " + parser_.error());
+            return InputState::kClose;
+        }
+        if (!parser_.args().empty()) {
+            if (must_wait_for_tier(server_, parser_.args())) return InputState::kTierBacklog;
+            if (!loaded_for_next_command_ && server_.keyspace().tier()) {
+                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
+                if (!keys_to_load_.empty()) {
+                    collect_keys_ahead(input_begin_ + parser_.command_size());
+                    return InputState::kLoadFromTier;
+                }
+            }
+            loaded_for_next_command_ = false;
+            execute_command(server_, *session_, reply_, parser_.args());
+        }
+        if (session_->blocked) {
+            blocked_args_.assign(parser_.args().begin(), parser_.args().end());
+            blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+            input_begin_ += parser_.command_size();
+            return InputState::kWaitForMore;
+        }
+        input_begin_ += parser_.command_size();
+        if (session_->close_after_reply) return InputState::kClose;
+    }
+    session_->query_buffer_bytes = 0;
+    return InputState::kWaitForMore;
+}
+
+asio::awaitable<void> Connection::flush_output() {
+    if (session_->durable_seq_needed != 0) co_await wait_until_durable();
+    if (output_.empty()) co_return;
+    writing_ = true;
+    co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
+    writing_ = false;
+    server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
+    output_.clear();
+}
+
+// ---- the tier ----------------------------------------------------------------------
 
 asio::awaitable<void> Connection::wait_for_tier_writer() {
     storage::Tier* tier = server_.keyspace().tier();
@@ -177,43 +248,66 @@ asio::awaitable<void> Connection::load_from_tier() {
     loaded_for_next_command_ = true;
 }
 
-Connection::InputState Connection::process_input() {
-    const auto& hot = server_.hot();
-    parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
-    while (input_begin_ < input_end_) {
-        const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
-        const auto result = parser_.parse(pending);
-        if (result == protocol::ParseResult::kNeedMore) {
-            if (pending.size() > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
-                spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
-                reply_.error("ERR Protocol error: query buffer limit exceeded");
-                return InputState::kClose;
-            }
-            session_->query_buffer_bytes = pending.size();
-            return InputState::kWaitForMore;
+// ---- blocked commands --------------------------------------------------------
+
+void Connection::on_wake() {
+    woken_ = true;
+    block_timer_.cancel();
+}
+
+asio::awaitable<bool> Connection::wait_while_blocked() {
+    using namespace asio::experimental::awaitable_operators;
+    const auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
+    BlockedClient& blocked = *session_->blocked;
+    for (;;) {
+        if (closing_) co_return false;
+        if (woken_) {
+            woken_ = false;
+            co_return true;
         }
-        if (result == protocol::ParseResult::kError) {
-            spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
-            reply_.error("ERR " + parser_.error());
-            return InputState::kClose;
+        const std::int64_t now = storage::unix_time_ms();
+        if (blocked.deadline_ms != 0 && now >= blocked.deadline_ms) {
+            blocked.timed_out = true;
+            co_return true;
         }
-        if (!parser_.args().empty()) {
-            if (must_wait_for_tier(server_, parser_.args())) return InputState::kTierBacklog;
-            if (!loaded_for_next_command_ && server_.keyspace().tier()) {
-                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
-                if (!keys_to_load_.empty()) {
-                    collect_keys_ahead(input_begin_ + parser_.command_size());
-                    return InputState::kLoadFromTier;
-                }
-            }
-            loaded_for_next_command_ = false;
-            execute_command(server_, *session_, reply_, parser_.args());
+        if (blocked.deadline_ms == 0) {
+            block_timer_.expires_at(asio::steady_timer::time_point::max());
+        } else {
+            block_timer_.expires_after(std::chrono::milliseconds(blocked.deadline_ms - now));
         }
-        input_begin_ += parser_.command_size();
-        if (session_->close_after_reply) return InputState::kClose;
+        // A wake cancels the timer; input is read and kept for later, and
+        // a closed socket ends the wait.
+        const auto done = co_await (block_timer_.async_wait(tuple) ||
+                                    socket_.async_wait(asio::socket_base::wait_read, tuple));
+        if (done.index() == 1 && (std::get<0>(std::get<1>(done)) || !read_while_blocked())) co_return false;
     }
-    session_->query_buffer_bytes = 0;
-    return InputState::kWaitForMore;
+}
+
+bool Connection::read_while_blocked() {
+    make_room_for_read();
+    asio::error_code ec;
+    socket_.non_blocking(true, ec);
+    const std::size_t n = socket_.read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_), ec);
+    socket_.non_blocking(false, ec);
+    if (ec == asio::error::would_block) return true;
+    if (ec || n == 0) return false;
+    input_end_ += n;
+    server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+    const auto limit = static_cast<std::size_t>(server_.hot().client_query_buffer_limit.load());
+    return input_end_ - input_begin_ <= limit;
+}
+
+void Connection::rerun_blocked_command() {
+    const std::size_t before = output_.size();
+    execute_command(server_, *session_, reply_, blocked_views_);
+    // A blocked command replies nothing; any reply (-OOM too) ends the block.
+    if (session_->blocked && output_.size() != before) end_block();
+}
+
+void Connection::end_block() {
+    if (!session_->blocked) return;
+    server_.blocking().unblock(session_->blocked);
+    session_->blocked.reset();
 }
 
 }  // namespace tierkv::server

@@ -27,18 +27,35 @@ public:
 private:
     asio::awaitable<void> run();
     enum class InputState { kWaitForMore, kClose, kLoadFromTier, kTierBacklog };
-    // Runs every complete command in the input. Stops early, leaving the
-    // command in the buffer, when it names keys that must first be read
-    // from the tier (kLoadFromTier, the keys in keys_to_load_).
+    // Runs every complete command in the input, up to one that blocks. Stops
+    // early, leaving the command in the buffer, when it names keys that must
+    // first be read from the tier (kLoadFromTier, the keys in keys_to_load_)
+    // or when the tier's writer is far behind (kTierBacklog).
     InputState process_input();
+    // process_input() until done, loading from the tier or waiting for its
+    // writer as asked; false when the connection must close once the replies
+    // written so far are sent.
+    asio::awaitable<bool> run_input();
     // Reads keys_to_load_ from the tier on the tier's thread pool, so the
     // event loop serves other clients meanwhile, and puts them in memory.
     asio::awaitable<void> load_from_tier();
+    // Adds the tier keys of the complete commands after `from` to keys_to_load_.
+    void collect_keys_ahead(std::size_t from);
+    // Durability always: holds the replies until the tier has synced.
     asio::awaitable<void> wait_until_durable();
     // Pauses this connection while the tier's writer is far behind.
     asio::awaitable<void> wait_for_tier_writer();
-    // Adds the tier keys of the complete commands after `from` to keys_to_load_.
-    void collect_keys_ahead(std::size_t from);
+    asio::awaitable<void> flush_output();
+
+    // While a command is blocked (session_->blocked, see server/blocking.h):
+    // waits for a wake or the deadline without holding the thread, reading
+    // (not running) any further input; false when the client went away.
+    asio::awaitable<bool> wait_while_blocked();
+    bool read_while_blocked();
+    void on_wake();
+    // Runs the blocked command again; a reply means it is done.
+    void rerun_blocked_command();
+    void end_block();
     void make_room_for_read();
     void close_soon();  // on the connection's thread
     void release_idle_buffers();
@@ -57,6 +74,13 @@ private:
     protocol::ReplyBuilder reply_;
     bool writing_ = false;
     bool closing_ = false;
+
+    // The blocked command, copied: the input buffer moves on while it waits.
+    std::vector<std::string> blocked_args_;
+    std::vector<std::string_view> blocked_views_;
+    asio::steady_timer block_timer_;
+    bool woken_ = false;
+
     std::vector<std::string> keys_to_load_;
     bool loaded_for_next_command_ = false;  // load once per command, then run it regardless
 };

@@ -97,7 +97,7 @@ Fields clients_section(Server& server, const Config& config) {
     add(f, "maxclients", config.maxclients);
     add(f, "client_recent_max_input_buffer", 0);
     add(f, "client_recent_max_output_buffer", 0);
-    add(f, "blocked_clients", 0);
+    add(f, "blocked_clients", server.blocking().blocked_clients());
     add(f, "tracking_clients", 0);
     add(f, "clients_in_timeout_table", 0);
     return f;

@@ -100,6 +100,14 @@ void Server::apply_hot_settings(const Config& config) {
     eviction.samples = config.maxmemory_samples;
     eviction.lfu_log_factor = config.lfu_log_factor;
     eviction.lfu_decay_time = config.lfu_decay_time;
+    keyspace_.encoding_settings().store(storage::EncodingLimits{
+        .hash_max_listpack_entries = static_cast<std::size_t>(config.hash_max_listpack_entries),
+        .hash_max_listpack_value = static_cast<std::size_t>(config.hash_max_listpack_value),
+        .set_max_intset_entries = static_cast<std::size_t>(config.set_max_intset_entries),
+        .set_max_listpack_entries = static_cast<std::size_t>(config.set_max_listpack_entries),
+        .set_max_listpack_value = static_cast<std::size_t>(config.set_max_listpack_value),
+        .list_max_listpack_size = config.list_max_listpack_size,
+    });
     if (keyspace_.eviction_policy() != config.maxmemory_policy) {
         keyspace_.set_eviction_policy(config.maxmemory_policy);
     }

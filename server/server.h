@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/command_stats.h"
 #include "server/command_table.h"
@@ -74,6 +75,7 @@ public:
     StatsSampler& sampler() { return sampler_; }
     CommandStats& command_stats() { return command_stats_; }
     SlowLog& slowlog() { return slowlog_; }
+    BlockingRegistry& blocking() { return blocking_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
@@ -121,6 +123,7 @@ private:
     storage::Keyspace keyspace_;
     CommandTable commands_;
     ClientRegistry clients_;
+    BlockingRegistry blocking_;
     ServerStats stats_;
     StatsSampler sampler_;
     CommandStats command_stats_;

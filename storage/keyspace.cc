@@ -232,7 +232,7 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
     auto visit = [&](const Entry& e) {
         ++examined;
         if (e.expired(now_ms)) return;
-        if (type && e.value.type != *type) return;
+        if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key)) return;
         page.keys.push_back(e.key);
     };
@@ -493,7 +493,7 @@ ScanPage Keyspace::scan_tier(std::size_t db, std::uint64_t cursor, std::size_t c
         ++examined;
         last.assign(key);
         if (deleted_in_queue(db, key, now_ms)) return true;
-        if (type && record.value.type != *type) return true;
+        if (type && record.value.type() != *type) return true;
         if (all || glob_match(pattern, key)) page.keys.emplace_back(key);
         return true;
     });

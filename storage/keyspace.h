@@ -18,6 +18,7 @@
 
 #include "storage/table.h"
 #include "storage/tier/tier.h"
+#include "storage/types/encoding_limits.h"
 
 namespace tierkv::storage {
 
@@ -182,6 +183,7 @@ public:
     void attach_tier(std::unique_ptr<Tier> tier, bool write_through = false) {
         tier_ = std::move(tier);
         write_through_ = write_through && tier_;
+        if (tier_) tier_->store().set_encoding_settings(&encoding_settings_);
     }
     Tier* tier() { return tier_.get(); }
     bool writes_through() const { return write_through_; }
@@ -208,6 +210,8 @@ public:
         return limit > 0 && used_memory() > limit;
     }
     EvictionSettings& eviction_settings() { return eviction_settings_; }
+    // When collections leave their compact encodings (CONFIG SET changes them).
+    EncodingSettings& encoding_settings() { return encoding_settings_; }
     // Switches every table to the named policy, keeping every key. False
     // for an unknown name.
     bool set_eviction_policy(std::string_view name);
@@ -261,6 +265,7 @@ private:
     MemoryGauge used_bytes_{0};
     std::atomic<std::int64_t> maxmemory_{0};
     EvictionSettings eviction_settings_;
+    EncodingSettings encoding_settings_;
     mutable std::mutex policy_mutex_;  // guards policy_name_
     std::string policy_name_ = "noeviction";
     std::atomic<std::size_t> evict_next_shard_{0};

@@ -5,20 +5,12 @@
 #include <utility>
 
 #include "storage/memory.h"
+#include "storage/scan_cursor.h"
 
 namespace tierkv::storage {
 namespace {
 
 constexpr std::size_t kMinBuckets = 4;
-
-std::uint64_t reverse_bits(std::uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
-    v = ((v >> 8) & 0x00FF00FF00FF00FFull) | ((v & 0x00FF00FF00FF00FFull) << 8);
-    v = ((v >> 16) & 0x0000FFFF0000FFFFull) | ((v & 0x0000FFFF0000FFFFull) << 16);
-    return (v >> 32) | (v << 32);
-}
 
 }  // namespace
 
@@ -238,12 +230,7 @@ std::uint64_t Table::scan(std::uint64_t cursor, const std::function<void(const E
     if (buckets_.empty()) return 0;
     const std::uint64_t mask = buckets_.size() - 1;
     for (const Node* n = buckets_[cursor & mask].get(); n; n = n->next.get()) visit(n->entry);
-    // Increment the reversed cursor: walks buckets high bit first, which is
-    // what keeps the walk valid across resizes.
-    cursor |= ~mask;
-    cursor = reverse_bits(cursor);
-    ++cursor;
-    return reverse_bits(cursor);
+    return next_scan_cursor(cursor, mask);
 }
 
 Entry* Table::random_entry(std::mt19937_64& rng) {

@@ -1,21 +1,28 @@
 #include "storage/value.h"
 
 #include <cctype>
-#include <charconv>
 
 #include "storage/memory.h"
+#include "storage/types/canonical_int.h"
 
 namespace tierkv::storage {
+
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ValueType::kHash), Value::Payload>,
+                             HashValue>,
+              "ValueType and Value::Payload must list the types in the same order");
 
 std::string_view type_name(ValueType type) {
     switch (type) {
         case ValueType::kString: return "string";
+        case ValueType::kList: return "list";
+        case ValueType::kSet: return "set";
+        case ValueType::kHash: return "hash";
     }
     return "none";
 }
 
 std::optional<ValueType> type_from_name(std::string_view name) {
-    for (ValueType type : {ValueType::kString}) {
+    for (ValueType type : {ValueType::kString, ValueType::kList, ValueType::kSet, ValueType::kHash}) {
         const std::string_view known = type_name(type);
         if (known.size() != name.size()) continue;
         bool same = true;
@@ -29,31 +36,59 @@ std::optional<ValueType> type_from_name(std::string_view name) {
 
 namespace {
 
-// Redis stores a string as an integer when it is the canonical decimal form
-// of a signed 64-bit number (no leading zeros, '+' or spaces).
-bool is_canonical_integer(std::string_view s) {
-    if (s.empty() || s.size() > 20) return false;
-    long long v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return false;
-    char buf[24];
-    auto [e2, ec2] = std::to_chars(buf, buf + sizeof(buf), v);
-    return std::string_view(buf, static_cast<std::size_t>(e2 - buf)) == s;
+std::string_view string_encoding(const StringValue& s) {
+    constexpr std::size_t kEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+    if (s.modified_in_place) return "raw";
+    if (canonical_int64(s.data)) return "int";
+    return s.data.size() <= kEmbstrMax ? "embstr" : "raw";
+}
+
+std::string_view set_encoding(const SetValue& set) {
+    switch (set.encoding()) {
+        case SetValue::Encoding::kIntset: return "intset";
+        case SetValue::Encoding::kListpack: return "listpack";
+        case SetValue::Encoding::kHashtable: return "hashtable";
+    }
+    return "unknown";
 }
 
 }  // namespace
 
 std::string_view encoding_name(const Value& value) {
-    constexpr std::size_t kEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
-    switch (value.type) {
-        case ValueType::kString:
-            if (value.modified_in_place) return "raw";
-            if (is_canonical_integer(value.data)) return "int";
-            return value.data.size() <= kEmbstrMax ? "embstr" : "raw";
+    switch (value.type()) {
+        case ValueType::kString: return string_encoding(value.as<StringValue>());
+        case ValueType::kList: return "quicklist";
+        case ValueType::kSet: return set_encoding(value.as<SetValue>());
+        case ValueType::kHash:
+            return value.as<HashValue>().encoding() == HashValue::Encoding::kListpack ? "listpack" : "hashtable";
     }
     return "unknown";
 }
 
-std::size_t value_heap_bytes(const Value& value) { return string_heap_bytes(value.data); }
+std::size_t free_effort(const Value& value) {
+    switch (value.type()) {
+        case ValueType::kString: return 1;
+        case ValueType::kList: return value.as<ListValue>().chunk_count();
+        case ValueType::kSet: {
+            const SetValue& set = value.as<SetValue>();
+            return set.encoding() == SetValue::Encoding::kHashtable ? set.size() : 1;
+        }
+        case ValueType::kHash: {
+            const HashValue& hash = value.as<HashValue>();
+            return hash.encoding() == HashValue::Encoding::kHashtable ? hash.size() : 1;
+        }
+    }
+    return 1;
+}
+
+std::size_t value_heap_bytes(const Value& value) {
+    switch (value.type()) {
+        case ValueType::kString: return string_heap_bytes(value.str());
+        case ValueType::kList: return value.as<ListValue>().heap_bytes();
+        case ValueType::kSet: return value.as<SetValue>().heap_bytes();
+        case ValueType::kHash: return value.as<HashValue>().heap_bytes();
+    }
+    return 0;
+}
 
 }  // namespace tierkv::storage

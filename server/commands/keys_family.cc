@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cctype>
 #include <climits>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,13 +29,31 @@ std::span<const std::string_view> key_args(const CommandContext& ctx) { return c
 
 // ---- DEL UNLINK EXISTS TYPE TOUCH ------------------------------------------
 
-// Only strings exist, and Redis frees a string in the caller even for
-// UNLINK, so both commands delete in place.
 void del(CommandContext& ctx) {
     DbView db = ctx.db();
     std::int64_t deleted = 0;
     for (std::string_view key : key_args(ctx)) {
         if (db.find(key) && db.erase(key)) ++deleted;  // find() drops an expired key first
+    }
+    ctx.reply.integer(deleted);
+}
+
+// As DEL, but a large collection is freed on the background thread, as
+// Redis's lazy free does past LAZYFREE_THRESHOLD; its memory leaves the
+// count at once.
+void unlink(CommandContext& ctx) {
+    constexpr std::size_t kLazyFreeThreshold = 64;
+    DbView db = ctx.db();
+    std::int64_t deleted = 0;
+    for (std::string_view key : key_args(ctx)) {
+        Entry* entry = db.find(key);
+        if (!entry) continue;
+        if (storage::free_effort(entry->value) > kLazyFreeThreshold) {
+            auto doomed = std::make_shared<storage::Value>(std::move(entry->value));
+            ctx.server.post_background([doomed]() mutable { doomed.reset(); });
+        }
+        db.erase(key);
+        ++deleted;
     }
     ctx.reply.integer(deleted);
 }
@@ -60,7 +79,7 @@ void touch(CommandContext& ctx) {
 
 void type(CommandContext& ctx) {
     const Entry* e = ctx.db().find_for_read(ctx.args[1], Touch::kNo);
-    ctx.reply.simple(e ? storage::type_name(e->value.type) : "none");
+    ctx.reply.simple(e ? storage::type_name(e->value.type()) : "none");
 }
 
 // ---- KEYS SCAN RANDOMKEY ----------------------------------------------------
@@ -69,21 +88,6 @@ std::size_t selected_db(const CommandContext& ctx) { return static_cast<std::siz
 
 void keys(CommandContext& ctx) {
     ctx.reply.bulk_array(ctx.server.keyspace().keys(selected_db(ctx), ctx.args[1], ctx.now_ms));
-}
-
-// Reads a cursor as Redis does, with strtoul: a C string (it ends at a NUL),
-// an optional sign ("-1" wraps to 2^64-1), no leading space, and "" is 0.
-std::optional<std::uint64_t> parse_scan_cursor(std::string_view text) {
-    text = text.substr(0, text.find('\0'));
-    if (text.empty()) return 0;
-    if (std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
-    const bool negative = text[0] == '-';
-    if (text[0] == '-' || text[0] == '+') text.remove_prefix(1);
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    auto [stop, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || stop != end) return std::nullopt;
-    return negative ? 0 - value : value;
 }
 
 struct ScanOptions {
@@ -151,15 +155,22 @@ void randomkey(CommandContext& ctx) {
 
 // ---- RENAME RENAMENX COPY MOVE ----------------------------------------------
 
+// A list appeared at `key` of database `db`: a client blocked on it may pop.
+void signal_if_list(CommandContext& ctx, const Entry& entry, std::size_t db, std::string_view key) {
+    if (entry.value.type() == storage::ValueType::kList) ctx.server.blocking().signal(db, key);
+}
+
 // Moves `src` (stored under `src_key` in `from`) to `dst_key` in `to`,
 // replacing whatever is there and keeping the TTL. The value is moved, not
 // copied, so renaming a large value costs no copy.
-void move_entry(DbView& from, std::string_view src_key, Entry& src, DbView& to, std::string_view dst_key) {
+void move_entry(CommandContext& ctx, DbView& from, std::string_view src_key, Entry& src, DbView& to,
+                std::string_view dst_key) {
     storage::Value value = std::move(src.value);
     const std::int64_t expire_at_ms = src.expire_at_ms;
     from.erase(src_key);
     Entry& dst = to.set(dst_key, std::move(value));
     if (expire_at_ms != 0) to.set_expire(dst, expire_at_ms);
+    signal_if_list(ctx, dst, to.index(), dst_key);
 }
 
 void rename_generic(CommandContext& ctx, bool only_if_new) {
@@ -179,7 +190,7 @@ void rename_generic(CommandContext& ctx, bool only_if_new) {
         ctx.reply.integer(0);
         return;
     }
-    move_entry(db, src_key, *src, db, dst_key);
+    move_entry(ctx, db, src_key, *src, db, dst_key);
     only_if_new ? ctx.reply.integer(1) : ctx.reply.ok();
 }
 
@@ -250,6 +261,7 @@ void copy(CommandContext& ctx) {
     const std::int64_t expire_at_ms = src->expire_at_ms;
     Entry& dst = dst_db.set(dst_key, std::move(value));
     if (expire_at_ms != 0) dst_db.set_expire(dst, expire_at_ms);
+    signal_if_list(ctx, dst, opts->dst_db, dst_key);
     ctx.reply.integer(1);
 }
 
@@ -269,7 +281,7 @@ void move(CommandContext& ctx) {
         ctx.reply.integer(0);
         return;
     }
-    move_entry(src_db, key, *src, dst_db, key);
+    move_entry(ctx, src_db, key, *src, dst_db, key);
     ctx.reply.integer(1);
 }
 
@@ -296,7 +308,7 @@ void object_encoding(CommandContext& ctx) {
 bool is_shared_integer(const CommandContext& ctx, const storage::Value& value) {
     constexpr std::int64_t kSharedIntegers = 10000;
     if (storage::encoding_name(value) != "int") return false;
-    const auto number = parse_int64(value.data);
+    const auto number = parse_int64(value.str());
     if (!number || *number < 0 || *number >= kSharedIntegers) return false;
     const Config config = ctx.server.config();
     const bool tracks_access = config.maxmemory_policy.ends_with("-lru") || config.maxmemory_policy.ends_with("-lfu");
@@ -388,7 +400,7 @@ void register_key_commands(CommandTable& table) {
     table.add({.name = "del", .arity = -2, .flags = kWrite, .keys = {1, -1, 1}, .handler = del, .group = "generic",
                .summary = "Deletes keys.", .since = "1.0.0",
                .complexity = "O(N) where N is the number of keys removed.", .syntax = "key [key ...]"});
-    table.add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = del,
+    table.add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = unlink,
                .group = "generic", .summary = "Deletes keys, freeing large values in the background.",
                .since = "4.0.0", .complexity = "O(1) per key removed.", .syntax = "key [key ...]"});
     table.add({.name = "exists", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = exists,

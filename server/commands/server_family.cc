@@ -266,7 +266,9 @@ void command_getkeys(CommandContext& ctx) {
     const std::span<const std::string_view> line = args_from(ctx, 2);
     const CommandSpec* spec = spec_for_command_line(ctx.server.commands(), line);
     if (spec == nullptr) return ctx.reply.error("ERR Invalid command specified");
-    if (spec->keys.first <= 0) return ctx.reply.error("ERR The command has no key arguments");
+    if (spec->keys.first <= 0 && spec->keys.numkeys_at <= 0) {
+        return ctx.reply.error("ERR The command has no key arguments");
+    }
     if (!spec->arity_accepts(line.size())) {
         return ctx.reply.error("ERR Invalid number of arguments specified for command");
     }

@@ -27,7 +27,7 @@ constexpr std::string_view kErrDecrementOverflow = "ERR decrement would overflow
 
 // ---- lookups ---------------------------------------------------------------
 
-bool is_string(const Entry& entry) { return entry.value.type == ValueType::kString; }
+bool is_string(const Entry& entry) { return entry.value.type() == ValueType::kString; }
 
 // Replies WRONGTYPE and returns false when the key holds another type.
 bool check_string(CommandContext& ctx, const Entry* entry) {
@@ -42,7 +42,7 @@ bool reply_value_of(CommandContext& ctx, std::string_view key) {
     const Entry* entry = ctx.db().find_for_read(key);
     if (!check_string(ctx, entry)) return false;
     if (entry) {
-        ctx.reply.bulk(entry->value.data);
+        ctx.reply.bulk(entry->value.str());
     } else {
         ctx.reply.null();
     }
@@ -256,7 +256,7 @@ void getex(CommandContext& ctx) {
         expire_at = expire_at_ms(ctx, opts->expire_arg, opts->expire);
         if (!expire_at) return;
     }
-    ctx.reply.bulk(entry->value.data);
+    ctx.reply.bulk(entry->value.str());
     apply_getex_expiry(db, *entry, *opts, expire_at);
 }
 
@@ -268,7 +268,7 @@ void mget(CommandContext& ctx) {
     for (std::size_t i = 1; i < ctx.argc(); ++i) {
         const Entry* entry = db.find_for_read(ctx.args[i]);
         if (entry && is_string(*entry)) {
-            ctx.reply.bulk(entry->value.data);
+            ctx.reply.bulk(entry->value.str());
         } else {
             ctx.reply.null();  // a missing key or another type alike
         }
@@ -315,7 +315,7 @@ void incr_decr(CommandContext& ctx, std::int64_t delta) {
     if (!check_string(ctx, entry)) return;
     std::int64_t value = 0;
     if (entry) {
-        const auto current = integer_arg_or_reply(ctx, entry->value.data);
+        const auto current = integer_arg_or_reply(ctx, entry->value.str());
         if (!current) return;
         value = *current;
     }
@@ -339,20 +339,6 @@ void decrby(CommandContext& ctx) {
     incr_decr(ctx, -*delta);
 }
 
-// INCRBYFLOAT's text for a result: "%.17Lf" with trailing zeros (and then a
-// trailing dot) trimmed, and "-0" written as "0".
-std::string format_incr_float(long double value) {
-    char buf[5120];  // Redis's MAX_LONG_DOUBLE_CHARS; LDBL_MAX takes ~4950
-    const int written = std::snprintf(buf, sizeof(buf), "%.17Lf", value);
-    if (written < 0 || static_cast<std::size_t>(written) + 1 > sizeof(buf)) return {};
-    std::string_view text(buf, static_cast<std::size_t>(written));
-    if (text.find('.') != std::string_view::npos) {
-        text.remove_suffix(text.size() - 1 - text.find_last_not_of('0'));
-        if (text.back() == '.') text.remove_suffix(1);
-    }
-    return text == "-0" ? std::string("0") : std::string(text);
-}
-
 std::optional<long double> float_or_reply(CommandContext& ctx, std::string_view text) {
     auto value = parse_long_double(text);
     if (!value) ctx.reply.error(kErrNotFloat);
@@ -365,7 +351,7 @@ void incrbyfloat(CommandContext& ctx) {
     if (!check_string(ctx, entry)) return;
     long double value = 0;
     if (entry) {
-        const auto current = float_or_reply(ctx, entry->value.data);
+        const auto current = float_or_reply(ctx, entry->value.str());
         if (!current) return;
         value = *current;
     }
@@ -374,7 +360,7 @@ void incrbyfloat(CommandContext& ctx) {
     value += *increment;
     if (std::isnan(value) || std::isinf(value)) return ctx.reply.error(kErrNanOrInfinity);
     const Entry& stored = store_keeping_ttl(db, entry, ctx.args[1], Value::string(format_incr_float(value)));
-    ctx.reply.bulk(stored.value.data);
+    ctx.reply.bulk(stored.value.str());
 }
 
 // ---- APPEND / STRLEN / GETRANGE / SETRANGE -----------------------------------
@@ -386,19 +372,19 @@ void append(CommandContext& ctx) {
         db.set(ctx.args[1], Value::string(ctx.args[2]));
         return ctx.reply.integer(static_cast<std::int64_t>(ctx.args[2].size()));
     }
-    if (!check_string(ctx, entry) || !check_string_length(ctx, entry->value.data.size(), ctx.args[2].size())) return;
+    if (!check_string(ctx, entry) || !check_string_length(ctx, entry->value.str().size(), ctx.args[2].size())) return;
     {
         auto value = db.edit(*entry);
-        value->data.append(ctx.args[2]);
-        value->modified_in_place = true;
+        value->str().append(ctx.args[2]);
+        value->as<storage::StringValue>().modified_in_place = true;
     }
-    ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
+    ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));
 }
 
 void strlen(CommandContext& ctx) {
     const Entry* entry = ctx.db().find_for_read(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
-    ctx.reply.integer(entry ? static_cast<std::int64_t>(entry->value.data.size()) : 0);
+    ctx.reply.integer(entry ? static_cast<std::int64_t>(entry->value.str().size()) : 0);
 }
 
 // The bytes GETRANGE returns for [start, end] (inclusive, negative from the
@@ -421,7 +407,7 @@ void getrange(CommandContext& ctx) {
     if (!end) return;
     const Entry* entry = ctx.db().find_for_read(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
-    ctx.reply.bulk(entry ? string_range(entry->value.data, *start, *end) : std::string_view());
+    ctx.reply.bulk(entry ? string_range(entry->value.str(), *start, *end) : std::string_view());
 }
 
 // Writes `patch` at `offset` of `data`, zero-padding the gap.
@@ -438,17 +424,17 @@ void setrange(CommandContext& ctx) {
     DbView db = ctx.db();
     Entry* entry = db.find_for_write(ctx.args[1]);
     if (!check_string(ctx, entry)) return;
-    const std::size_t old_size = entry ? entry->value.data.size() : 0;
+    const std::size_t old_size = entry ? entry->value.str().size() : 0;
     // Writing nothing changes nothing, and creates no key.
     if (patch.empty()) return ctx.reply.integer(static_cast<std::int64_t>(old_size));
     if (!check_string_length(ctx, static_cast<std::uint64_t>(*offset), patch.size())) return;
     if (!entry) entry = &db.set(ctx.args[1], Value::string(""));
     {
         auto value = db.edit(*entry);
-        overwrite_at(value->data, static_cast<std::size_t>(*offset), patch);
-        value->modified_in_place = true;
+        overwrite_at(value->str(), static_cast<std::size_t>(*offset), patch);
+        value->as<storage::StringValue>().modified_in_place = true;
     }
-    ctx.reply.integer(static_cast<std::int64_t>(entry->value.data.size()));
+    ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));
 }
 
 }  // namespace

@@ -29,7 +29,10 @@ std::optional<std::pair<std::size_t, std::string_view>> decode_tier_key(std::str
 std::string tier_db_prefix(std::size_t db);
 
 std::string encode_tier_record(const TierRecord& record);
-std::optional<TierRecord> decode_tier_record(std::string_view encoded);
+// Collections are rebuilt with the encodings `limits` choose for their size.
+std::optional<TierRecord> decode_tier_record(std::string_view encoded, const EncodingLimits& limits = {});
+// Reads only the header's type (SCAN ... TYPE); nullopt when malformed.
+std::optional<ValueType> tier_record_type(std::string_view encoded);
 // Reads only the header's expiry (for the compaction filter); nullopt when malformed.
 std::optional<std::int64_t> tier_record_expiry(std::string_view encoded);
 

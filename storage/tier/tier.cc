@@ -103,7 +103,7 @@ Tier::PendingLookup Tier::pending(std::size_t db, std::string_view key, std::int
     if (it == pending_.end()) return {};
     PendingLookup found{true, std::nullopt};
     if (it->second.record) {
-        auto record = decode_tier_record(*it->second.record);
+        auto record = decode_tier_record(*it->second.record, store_->encoding_limits());
         if (record && !record->expired(now_ms)) found.record = std::move(record);
     }
     return found;

@@ -147,7 +147,7 @@ std::optional<TierRecord> TierStore::get(std::size_t db, std::string_view key, s
     const std::string encoded = encode_tier_key(db, key);
     std::string value;
     if (!db_->Get(rocksdb::ReadOptions(), encoded, &value).ok()) return std::nullopt;
-    auto record = decode_tier_record(value);
+    auto record = decode_tier_record(value, encoding_limits());
     if (!record || record->expired(now_ms)) return std::nullopt;
     return record;
 }
@@ -252,7 +252,7 @@ void TierStore::for_each(std::size_t db, std::string_view after, std::int64_t no
     for (it->Seek(start); it->Valid(); it->Next()) {
         const auto decoded = decode_tier_key(view(it->key()));
         if (!decoded || (!after.empty() && decoded->second == after)) continue;
-        const auto record = decode_tier_record(view(it->value()));
+        const auto record = decode_tier_record(view(it->value()), encoding_limits());
         if (!record || record->expired(now_ms)) continue;
         if (!visit(decoded->second, *record)) return;
     }

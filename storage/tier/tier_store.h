@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "storage/tier/record.h"
+#include "storage/types/encoding_limits.h"
 
 namespace rocksdb {
 class DB;
@@ -88,6 +89,11 @@ public:
     TierStats stats() const;
     std::size_t databases() const { return counts_.size(); }
 
+    // The encodings collections read back from disk get (CONFIG SET may
+    // change them); Redis's defaults until set.
+    void set_encoding_settings(const EncodingSettings* settings) { encoding_ = settings; }
+    EncodingLimits encoding_limits() const { return encoding_ ? encoding_->load() : EncodingLimits{}; }
+
     // The keys that were in memory at the last graceful shutdown, hottest
     // first, for warm-up. Saving replaces the list; loading leaves it.
     struct HotKey {
@@ -107,6 +113,7 @@ private:
     std::string check_free_space(std::size_t batch_bytes) const;
 
     std::string dir_;
+    const EncodingSettings* encoding_ = nullptr;
     std::unique_ptr<rocksdb::DB> db_;
     std::shared_ptr<rocksdb::Statistics> statistics_;
     std::vector<std::atomic<std::int64_t>> counts_;  // per database

@@ -15,6 +15,8 @@ Case file format: one command per line, split like redis-cli does
 escapes, 'single quotes' literal). Blank lines and '#' lines are ignored.
 Prefixes:
     ~ CMD ...     compare only the reply's shape (type byte, aggregate count)
+    % CMD ...     compare with the top-level aggregate's elements sorted
+                  (map entries as pairs): for replies in no defined order
     ! CMD ...     send to both servers, do not compare
     @sleep MS     sleep MS milliseconds
     @proto 2|3|both   restrict the following lines to one protocol
@@ -132,7 +134,7 @@ class Step:
 
     def __init__(self, lineno, mode, protos, args=None, sleep_ms=0):
         self.lineno = lineno
-        self.mode = mode            # '=' exact, '~' shape, '!' no compare, '@' sleep
+        self.mode = mode            # '=' exact, '~' shape, '%' unordered, '!' no compare, '@' sleep
         self.protos = protos        # set of protocol versions this line runs in
         self.args = args or []
         self.sleep_ms = sleep_ms
@@ -176,7 +178,7 @@ def parse_line(line, lineno, protos):
             return None, table[words[1]]
         raise CaseError("unknown directive %r" % line)
     mode = "="
-    if line[:2] in ("~ ", "! "):
+    if line[:2] in ("~ ", "! ", "% "):
         mode, line = line[0], line[2:]
     args = split_args(line)
     if not args:
@@ -287,6 +289,44 @@ def shape(raw):
     if head[:1] in ARRAY_TYPES + MAP_TYPES:
         return head
     return head[:1]
+
+
+class _InMemory(Connection):
+    """Walks a reply already read, with Connection's parser."""
+
+    def __init__(self, data):       # no socket
+        self.buf, self.pos = data, 0
+
+    def _fill(self):
+        raise ServerGone("truncated reply")
+
+
+def unordered(raw):
+    """The reply with its top-level aggregate's elements sorted (for '%')."""
+    reader = _InMemory(raw)
+    try:
+        header = reader._line()
+        kind = header[:1]
+        if kind not in ARRAY_TYPES + MAP_TYPES:
+            return raw
+        per_item = 2 if kind in MAP_TYPES else 1
+        items = []
+        for _ in range(max(int(header[1:]), 0)):
+            start = reader.pos
+            for _ in range(per_item):
+                reader._skip_reply()
+            items.append(raw[start:reader.pos])
+    except (ServerGone, ValueError):
+        return raw
+    return header + b"\r\n" + b"".join(sorted(items)) + raw[reader.pos:]
+
+
+def same_reply(mode, a, b):
+    if mode == "~":
+        return shape(a) == shape(b)
+    if mode == "%":
+        return unordered(a) == unordered(b)
+    return a == b
 
 
 # --------------------------------------------------------------------------
@@ -432,7 +472,7 @@ def display_path(path):
 
 def report_mismatch(path, step, proto, ref, got, ref_name, other_name):
     where = "%s:%d" % (display_path(path), step.lineno)
-    kind = " (shape)" if step.mode == "~" else ""
+    kind = {"~": " (shape)", "%": " (unordered)"}.get(step.mode, "")
     print("MISMATCH %s [RESP%d]%s: %s" % (where, proto, kind, step.text()))
     print("    %-8s %s" % (ref_name + ":", clip(ref)))
     print("    %-8s %s" % (other_name + ":", clip(got)))
@@ -455,7 +495,7 @@ def run_file(path, steps, proto, ref, other, stats):
             a, b = (side.call(step.args) for side in sides)
             if step.mode == "!":
                 continue
-            same = shape(a) == shape(b) if step.mode == "~" else a == b
+            same = same_reply(step.mode, a, b)
             stats.per_proto[proto] += 1
             if same:
                 stats.passed += 1

@@ -135,6 +135,35 @@ class Tier(unittest.TestCase):
             self.assertIn(r.ttl("renamed"), range(490, 501))
             self.assertEqual(r.strlen("text"), 11)
 
+    def test_collections_spill_and_come_back_whole(self):
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            r.hset("h:small", mapping={"a": "1", "b": "2"})
+            r.hset("h:big", mapping={"f%d" % i: "v" * 100 + str(i) for i in range(300)})
+            r.rpush("l", *["e%d" % i for i in range(1000)])
+            r.sadd("s:ints", *range(100))
+            r.sadd("s:text", *["m%d" % i for i in range(300)])
+            r.expire("h:big", 1000)
+            fill(r, 8000)  # pushes them all to disk
+            self.assertEqual(r.hgetall("h:small"), {b"a": b"1", b"b": b"2"})
+            self.assertEqual(r.hlen("h:big"), 300)
+            self.assertEqual(r.hget("h:big", "f7"), b"v" * 100 + b"7")
+            self.assertIn(r.ttl("h:big"), range(990, 1001))
+            self.assertEqual(r.lrange("l", 0, 2), [b"e0", b"e1", b"e2"])
+            self.assertEqual(r.object("encoding", "s:ints"), b"intset")
+            fill(r, 8000, prefix="again")
+            self.assertEqual(r.rpop("l"), b"e999")
+            self.assertEqual(r.scard("s:text"), 300)
+            self.assertEqual(r.type("s:ints"), b"set")
+            self.assertEqual(srv.stop(), 0)
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            self.assertEqual(r.llen("l"), 999)
+            self.assertEqual(r.lindex("l", -1), b"e998")
+            self.assertEqual(r.smembers("s:ints"), {b"%d" % i for i in range(100)})
+            self.assertEqual(r.hlen("h:big"), 300)
+            self.assertEqual(set(r.scan_iter(match="s:*", _type="set")), {b"s:ints", b"s:text"})
+
     def test_ttls_survive_spill_and_restart_and_expire_on_disk(self):
         with TierServer(self.tier_dir) as srv:
             r = srv.client()

@@ -1,0 +1,56 @@
+#include "server/commands/collections.h"
+
+#include "server/client_session.h"
+#include "server/server.h"
+#include "storage/glob.h"
+
+namespace tierkv::server {
+
+storage::EncodingLimits encoding_limits(const CommandContext& ctx) {
+    return ctx.server.keyspace().encoding_settings().load();
+}
+
+void signal_list_push(const CommandContext& ctx, std::string_view key) {
+    ctx.server.blocking().signal(static_cast<std::size_t>(ctx.client.db.load()), key);
+}
+
+std::mt19937_64& random_engine() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return rng;
+}
+
+std::optional<ElementScanOptions> parse_element_scan_options(CommandContext& ctx, std::size_t first) {
+    ElementScanOptions opts;
+    for (std::size_t i = first; i < ctx.argc(); i += 2) {
+        const bool has_value = i + 1 < ctx.argc();
+        if (has_value && iequals(ctx.args[i], "count")) {
+            const auto count = parse_int64(ctx.args[i + 1]);
+            if (!count) {
+                ctx.reply.error(kErrNotInteger);
+                return std::nullopt;
+            }
+            if (*count < 1) {
+                ctx.reply.error(kErrSyntax);
+                return std::nullopt;
+            }
+            opts.count = static_cast<std::size_t>(*count);
+        } else if (has_value && iequals(ctx.args[i], "match")) {
+            opts.pattern = ctx.args[i + 1] == "*" ? std::string_view() : ctx.args[i + 1];
+        } else {
+            ctx.reply.error(kErrSyntax);
+            return std::nullopt;
+        }
+    }
+    return opts;
+}
+
+std::size_t keep_matching(std::vector<std::string>& items, std::string_view pattern, std::size_t per_element) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i + per_element <= items.size(); i += per_element) {
+        if (!storage::glob_match(pattern, items[i])) continue;
+        for (std::size_t j = 0; j < per_element; ++j) std::swap(items[kept++], items[i + j]);
+    }
+    return kept;
+}
+
+}  // namespace tierkv::server

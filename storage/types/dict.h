@@ -1,0 +1,210 @@
+// The hash table encoding of large hashes (V = std::string, the field's
+// value) and sets (V = NoValue): chained, with a power-of-two bucket count,
+// so HSCAN/SSCAN can walk it with Redis's reverse-binary cursor and still
+// visit every element that stays present across resizes.
+//
+// It keeps its heap byte count up to date as it changes (node blocks, the
+// strings' heap buffers, the bucket array), so asking costs O(1).
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/memory.h"
+#include "storage/scan_cursor.h"
+
+namespace tierkv::storage {
+
+struct NoValue {
+    friend bool operator==(NoValue, NoValue) = default;
+};
+
+inline std::size_t heap_bytes_of(const std::string& s) { return string_heap_bytes(s); }
+inline std::size_t heap_bytes_of(NoValue) { return 0; }
+
+template <class V>
+class Dict {
+public:
+    Dict() = default;
+    Dict(const Dict& other) { copy_from(other); }
+    Dict& operator=(const Dict& other) {
+        if (this != &other) {
+            Dict copy(other);
+            *this = std::move(copy);
+        }
+        return *this;
+    }
+    Dict(Dict&& other) noexcept
+        : buckets_(std::move(other.buckets_)),
+          size_(std::exchange(other.size_, 0)),
+          node_bytes_(std::exchange(other.node_bytes_, 0)) {}
+    Dict& operator=(Dict&& other) noexcept {
+        buckets_ = std::move(other.buckets_);
+        size_ = std::exchange(other.size_, 0);
+        node_bytes_ = std::exchange(other.node_bytes_, 0);
+        return *this;
+    }
+    ~Dict() = default;
+
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    std::size_t heap_bytes() const {
+        return node_bytes_ + allocation_size(buckets_.capacity() * sizeof(std::unique_ptr<Node>));
+    }
+
+    V* find(std::string_view key) {
+        Node* n = find_node(key, hash(key));
+        return n ? &n->value : nullptr;
+    }
+    const V* find(std::string_view key) const { return const_cast<Dict*>(this)->find(key); }
+    bool contains(std::string_view key) const { return find(key) != nullptr; }
+
+    // Adds `key` with `value` unless present. True when added.
+    bool insert(std::string_view key, V value = V()) {
+        const std::uint64_t h = hash(key);
+        if (find_node(key, h)) return false;
+        if (size_ >= buckets_.size()) resize(std::max<std::size_t>(kMinBuckets, buckets_.size() * 2));
+        auto node = std::make_unique<Node>();
+        node->hash = h;
+        node->key.assign(key);
+        node->value = std::move(value);
+        node_bytes_ += node_bytes(*node);
+        auto& head = buckets_[index(h)];
+        node->next = std::move(head);
+        head = std::move(node);
+        ++size_;
+        return true;
+    }
+
+    // Runs `change` on the value of `key` (which must be present), keeping
+    // the byte count right.
+    template <class Change>
+    void update(std::string_view key, Change change) {
+        Node* n = find_node(key, hash(key));
+        node_bytes_ -= heap_bytes_of(n->value);
+        change(n->value);
+        node_bytes_ += heap_bytes_of(n->value);
+    }
+
+    bool erase(std::string_view key) {
+        if (size_ == 0) return false;
+        const std::uint64_t h = hash(key);
+        for (std::unique_ptr<Node>* link = &buckets_[index(h)]; *link; link = &(*link)->next) {
+            Node& n = **link;
+            if (n.hash == h && n.key == key) {
+                node_bytes_ -= node_bytes(n);
+                *link = std::move(n.next);
+                --size_;
+                if (buckets_.size() > kMinBuckets && size_ * 8 < buckets_.size()) {
+                    resize(std::max(kMinBuckets, std::bit_ceil(std::max<std::size_t>(size_, 1))));
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Calls visit(key, value) for every element, in bucket order.
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        for (const auto& head : buckets_) {
+            for (const Node* n = head.get(); n; n = n->next.get()) visit(std::string_view(n->key), n->value);
+        }
+    }
+
+    // Visits the bucket `cursor` points at; returns the next cursor, 0 at the end.
+    template <class Visit>
+    std::uint64_t scan(std::uint64_t cursor, Visit&& visit) const {
+        if (buckets_.empty()) return 0;
+        const std::uint64_t mask = buckets_.size() - 1;
+        for (const Node* n = buckets_[cursor & mask].get(); n; n = n->next.get()) {
+            visit(std::string_view(n->key), n->value);
+        }
+        return next_scan_cursor(cursor, mask);
+    }
+
+    // A random element (the dict must not be empty): a random non-empty
+    // bucket, then a random element of its chain.
+    std::pair<std::string_view, const V*> random(std::mt19937_64& rng) const {
+        std::uniform_int_distribution<std::size_t> pick(0, buckets_.size() - 1);
+        const Node* head = nullptr;
+        while (!head) head = buckets_[pick(rng)].get();
+        std::size_t chain = 0;
+        for (const Node* n = head; n; n = n->next.get()) ++chain;
+        std::size_t skip = std::uniform_int_distribution<std::size_t>(0, chain - 1)(rng);
+        const Node* n = head;
+        while (skip--) n = n->next.get();
+        return {n->key, &n->value};
+    }
+
+    void reserve(std::size_t n) {
+        if (n > buckets_.size()) resize(std::bit_ceil(std::max(n, kMinBuckets)));
+    }
+
+private:
+    struct Node {
+        std::unique_ptr<Node> next;
+        std::uint64_t hash = 0;
+        std::string key;
+        [[no_unique_address]] V value;
+    };
+
+    static constexpr std::size_t kMinBuckets = 4;
+
+    static std::uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+    static std::size_t node_bytes(const Node& n) {
+        return allocation_size(sizeof(Node)) + string_heap_bytes(n.key) + heap_bytes_of(n.value);
+    }
+    std::size_t index(std::uint64_t h) const { return h & (buckets_.size() - 1); }
+
+    Node* find_node(std::string_view key, std::uint64_t h) {
+        if (size_ == 0) return nullptr;
+        for (Node* n = buckets_[index(h)].get(); n; n = n->next.get()) {
+            if (n->hash == h && n->key == key) return n;
+        }
+        return nullptr;
+    }
+
+    void resize(std::size_t bucket_count) {
+        std::vector<std::unique_ptr<Node>> old = std::exchange(buckets_, std::vector<std::unique_ptr<Node>>(bucket_count));
+        for (auto& head : old) {
+            while (head) {
+                std::unique_ptr<Node> node = std::move(head);
+                head = std::move(node->next);
+                auto& dest = buckets_[index(node->hash)];
+                node->next = std::move(dest);
+                dest = std::move(node);
+            }
+        }
+    }
+
+    void copy_from(const Dict& other) {
+        buckets_.resize(other.buckets_.size());
+        for (std::size_t i = 0; i < other.buckets_.size(); ++i) {
+            for (const Node* n = other.buckets_[i].get(); n; n = n->next.get()) {
+                auto node = std::make_unique<Node>();
+                node->hash = n->hash;
+                node->key = n->key;
+                node->value = n->value;
+                node_bytes_ += node_bytes(*node);  // a copy's strings may be tighter than the original's
+                node->next = std::move(buckets_[i]);
+                buckets_[i] = std::move(node);
+            }
+        }
+        size_ = other.size_;
+    }
+
+    std::vector<std::unique_ptr<Node>> buckets_;
+    std::size_t size_ = 0;
+    std::size_t node_bytes_ = 0;  // nodes and the heap buffers of their strings
+};
+
+}  // namespace tierkv::storage

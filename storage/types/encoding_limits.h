@@ -1,0 +1,48 @@
+// When a small collection outgrows its compact encoding (Redis's
+// hash-max-listpack-*, set-max-intset-entries, set-max-listpack-*,
+// list-max-listpack-size). Commands read a snapshot per call; CONFIG SET
+// changes them at runtime, and like Redis only later writes act on them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+namespace tierkv::storage {
+
+struct EncodingLimits {
+    std::size_t hash_max_listpack_entries = 128;
+    std::size_t hash_max_listpack_value = 64;
+    std::size_t set_max_intset_entries = 512;
+    std::size_t set_max_listpack_entries = 128;
+    std::size_t set_max_listpack_value = 64;
+    // > 0: entries per list chunk; -1..-5: 4, 8, 16, 32 or 64 KB per chunk.
+    int list_max_listpack_size = -2;
+};
+
+// The live settings, changed by CONFIG SET while commands read them.
+class EncodingSettings {
+public:
+    EncodingLimits load() const {
+        return {hash_entries_.load(kOrder), hash_value_.load(kOrder),    intset_entries_.load(kOrder),
+                set_entries_.load(kOrder),  set_value_.load(kOrder),     list_size_.load(kOrder)};
+    }
+    void store(const EncodingLimits& l) {
+        hash_entries_.store(l.hash_max_listpack_entries, kOrder);
+        hash_value_.store(l.hash_max_listpack_value, kOrder);
+        intset_entries_.store(l.set_max_intset_entries, kOrder);
+        set_entries_.store(l.set_max_listpack_entries, kOrder);
+        set_value_.store(l.set_max_listpack_value, kOrder);
+        list_size_.store(l.list_max_listpack_size, kOrder);
+    }
+
+private:
+    static constexpr auto kOrder = std::memory_order_relaxed;
+    std::atomic<std::size_t> hash_entries_{EncodingLimits{}.hash_max_listpack_entries};
+    std::atomic<std::size_t> hash_value_{EncodingLimits{}.hash_max_listpack_value};
+    std::atomic<std::size_t> intset_entries_{EncodingLimits{}.set_max_intset_entries};
+    std::atomic<std::size_t> set_entries_{EncodingLimits{}.set_max_listpack_entries};
+    std::atomic<std::size_t> set_value_{EncodingLimits{}.set_max_listpack_value};
+    std::atomic<int> list_size_{EncodingLimits{}.list_max_listpack_size};
+};
+
+}  // namespace tierkv::storage

@@ -1,0 +1,77 @@
+// A Redis hash: field -> value. Small hashes are a listpack of alternating
+// fields and values, in insertion order; one that gets more fields than
+// hash-max-listpack-entries, or a field or value longer than
+// hash-max-listpack-value, becomes a hash table and stays one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "storage/types/dict.h"
+#include "storage/types/encoding_limits.h"
+#include "storage/types/listpack.h"
+
+namespace tierkv::storage {
+
+class HashValue {
+public:
+    enum class Encoding : std::uint8_t { kListpack, kHashtable };
+
+    Encoding encoding() const { return std::holds_alternative<Listpack>(rep_) ? Encoding::kListpack : Encoding::kHashtable; }
+    std::size_t size() const;
+    bool empty() const { return size() == 0; }
+    std::size_t heap_bytes() const;
+
+    std::optional<std::string_view> get(std::string_view field) const;
+    bool contains(std::string_view field) const { return get(field).has_value(); }
+    // Sets the field's value; true when the field is new.
+    bool set(std::string_view field, std::string_view value, const EncodingLimits& limits);
+    // False when the field is absent.
+    bool erase(std::string_view field);
+
+    // Calls visit(field, value) for every field: insertion order for a
+    // listpack, bucket order for a hash table.
+    template <class Visit>
+    void for_each(Visit&& visit) const {
+        if (const Listpack* lp = std::get_if<Listpack>(&rep_)) {
+            for (Listpack::Pos p = lp->begin(); p < lp->end();) {
+                const Listpack::Pos value = lp->next(p);
+                visit(lp->at(p), lp->at(value));
+                p = lp->next(value);
+            }
+        } else {
+            std::get<Dict<std::string>>(rep_).for_each(
+                [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
+        }
+    }
+
+    // One step of HSCAN: visits some fields and returns the next cursor (0
+    // when done). A listpack is visited whole in one step, as Redis does.
+    template <class Visit>
+    std::uint64_t scan(std::uint64_t cursor, Visit&& visit) const {
+        if (encoding() == Encoding::kListpack) {
+            for_each(visit);
+            return 0;
+        }
+        return std::get<Dict<std::string>>(rep_).scan(
+            cursor, [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
+    }
+
+    struct Pair {
+        std::string_view field;
+        std::string_view value;
+    };
+    // A uniformly chosen field (the hash must not be empty).
+    Pair random(std::mt19937_64& rng) const;
+
+private:
+    void convert_to_dict();
+
+    std::variant<Listpack, Dict<std::string>> rep_;
+};
+
+}  // namespace tierkv::storage
