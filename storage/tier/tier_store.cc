@@ -219,6 +219,13 @@ void TierStore::sync_wal() { db_->FlushWAL(true); }
 
 bool TierStore::resume() { return db_->Resume().ok(); }
 
+void TierStore::compact() {
+    db_->Flush(rocksdb::FlushOptions());
+    rocksdb::CompactRangeOptions options;
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    db_->CompactRange(options, nullptr, nullptr);
+}
+
 void TierStore::clear(std::optional<std::size_t> db) {
     const std::size_t first = db ? *db : 0;
     const std::size_t last = db ? *db + 1 : counts_.size();

@@ -71,6 +71,8 @@ public:
     void add_counts(const std::vector<std::int64_t>& count_deltas);
     // Flushes the WAL to disk (durability everysec).
     void sync_wal();
+    // Flushes and compacts everything now (tests; operators via TIERKV later).
+    void compact();
     // After a failed write (disk full): asks RocksDB to recover, which it
     // can once there is room again. True when writes may be tried again;
     // writing without this after a failure is not safe in RocksDB.
