@@ -12,7 +12,7 @@ import unittest
 
 import redis
 
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 
 def wait_blocked(r, count, timeout=5.0):
@@ -47,19 +47,12 @@ class Waiter(threading.Thread):
         return self.result
 
 
-class Blocking(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        # One event loop thread: a blocked client must not stall the others.
-        cls.srv = TierkvServer(["--threads", "1"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
+class Blocking(SharedServerTest):
+    # One event loop thread: a blocked client must not stall the others.
+    server_args = ["--threads", "1"]
 
     def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+        super().setUp()
         self.assertTrue(wait_blocked(self.r, 0))
 
     def start_waiters(self, *calls):

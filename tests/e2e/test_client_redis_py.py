@@ -11,27 +11,20 @@ import unittest
 import redis
 
 from resp_client import RespClient
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 
 def ping_calls(r):
     return r.info("commandstats").get("cmdstat_ping", {}).get("calls", 0)
 
 
-class RedisPyTestCase(unittest.TestCase):
+class RedisPyTestCase(SharedServerTest):
     """One server for the whole file; every test starts from FLUSHALL."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
+    server_args = ["--threads", "2"]
 
     def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+        super().setUp()
         self.addCleanup(self.r.close)
 
     def url(self, path=""):

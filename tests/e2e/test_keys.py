@@ -14,29 +14,18 @@ import unittest
 import redis
 
 from resp_client import RespClient, RespError
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 FAR_FUTURE_S = 4102444800  # 2100-01-01
 LFU_WARNING = ("Please note that when switching between policies at runtime LRU and LFU data "
                "will take some time to adjust.")
 
 
-class KeysTestCase(unittest.TestCase):
+class KeysTestCase(SharedServerTest):
     """One server for the whole file; every test starts from FLUSHALL."""
 
-    server_args = ["--threads", "2"]
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(cls.server_args).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
     def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+        super().setUp()
         self.raw2 = RespClient(self.srv.port)
         self.raw3 = RespClient(self.srv.port, protocol=3)
 

@@ -12,23 +12,16 @@ import unittest
 import redis
 
 from resp_client import RespClient, RespError, RespSet
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 
-class ServerTestCase(unittest.TestCase):
+class ServerTestCase(SharedServerTest):
     """One server for the class; every test starts from FLUSHALL."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
+    server_args = ["--threads", "2"]
 
     def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+        super().setUp()
         self.c = RespClient(self.srv.port)  # undecoded replies (redis-py parses some commands' replies)
 
     def tearDown(self):

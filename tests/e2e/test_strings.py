@@ -13,25 +13,18 @@ import unittest
 import redis
 
 from resp_client import RespClient
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 FAR_FUTURE_S = 4102444800  # 2100-01-01
 
 
-class StringsTestCase(unittest.TestCase):
+class StringsTestCase(SharedServerTest):
     """One server for the whole file; each test works on its own keys."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
+    server_args = ["--threads", "2"]
 
     def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+        super().setUp()
         # For replies redis-py would convert (SET ... GET, INCRBYFLOAT's text).
         self.raw = RespClient(self.srv.port)
 

@@ -12,7 +12,7 @@ import unittest
 import redis
 
 from resp_client import RespError, RespSet
-from tierkv_harness import TierkvServer
+from tierkv_harness import TierkvServer, SharedServerTest
 
 MB = 1024 * 1024
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -116,18 +116,8 @@ class Memory(unittest.TestCase):
                 self.assertEqual(size, 1000)  # evicted whole or not at all
 
 
-class Encodings(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+class Encodings(SharedServerTest):
+    server_args = []
 
     def encoding(self, key):
         return self.r.object("encoding", key)
@@ -194,18 +184,8 @@ class Encodings(unittest.TestCase):
             r.config_set("list-max-listpack-size", -2)
 
 
-class KeyspaceOnCollections(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+class KeyspaceOnCollections(SharedServerTest):
+    server_args = []
 
     def test_copy_is_deep_and_costs_memory(self):
         r = self.r
@@ -271,18 +251,8 @@ class KeyspaceOnCollections(unittest.TestCase):
         self.assertEqual(r.exists("dst"), 0)
 
 
-class Replies(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer().__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+class Replies(SharedServerTest):
+    server_args = []
 
     def test_resp3_types(self):
         r = self.r

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 import redis
 
@@ -136,6 +137,24 @@ class TierkvServer:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return 0
+
+
+class SharedServerTest(unittest.TestCase):
+    """One server for every test of the class: started once with the flags
+    in `server_args`, flushed before each test; self.r is a redis-py client."""
+    server_args = ["--threads", "2"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = TierkvServer(cls.server_args).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def setUp(self):
+        self.r = self.srv.client()
+        self.r.flushall()
 
 
 class RedisServer(TierkvServer):
