@@ -92,7 +92,7 @@ def main():
             show("tierkv + tier, zipf 0.99 cache-aside", bench(srv.port, args.keys, args.seconds, ZIPF))
             show("tierkv + tier, uniform GET", bench(srv.port, args.keys, args.seconds, UNIFORM))
             tier = r.info("tier")
-            print("tierkv: %d keys on disk, %.0f MB on disk" % (tier["tier_keys"], tier["tier_disk_bytes"] / 1e6))
+            print("tierkv: %d keys on disk, %.0f MB on disk" % (tier["db_tier_keys"], tier["db_tier_disk_bytes"] / 1e6))
             r.shutdown()
         # Restart: serve at once, warm the hot set back.
         port = free_port()
@@ -108,12 +108,12 @@ def main():
                 except redis.exceptions.ConnectionError:
                     time.sleep(0.005)
             r = redis.Redis(port=port)
-            while r.info("tier")["tier_warmup"] != "done":
+            while r.info("tier")["db_tier_warmup_running"] or not r.info("tier")["db_tier_warmup_total"]:
                 time.sleep(0.02)
             warm = time.monotonic() - started
             tier = r.info("tier")
             print("tierkv restart: first GET answered after %.3f s; hot set back (%d keys) after %.2f s" %
-                  (first, tier["tier_warmup_loaded"], warm), flush=True)
+                  (first, tier["db_tier_warmup_loaded"], warm), flush=True)
         finally:
             proc.terminate()
             proc.wait()

@@ -280,35 +280,38 @@ Fields keyspace_section(Server& server) {
     return f;
 }
 
-// tierkv's own: the RocksDB tier (see storage/tier/). Empty without a tier.
+// tierkv's own: the RocksDB tier (see storage/tier/). The names start with
+// "db" because prometheus-redis-exporter passes INFO fields with that prefix
+// through as gauges (redis_db_tier_keys, ...); all are numbers for the same
+// reason.
 Fields tier_section(Server& server) {
     Fields f;
     storage::Tier* tier = server.keyspace().tier();
     if (!tier) {
-        add(f, "tier_enabled", 0);
+        add(f, "db_tier_enabled", 0);
         return f;
     }
     const storage::TierStats disk = tier->store().stats();
     const storage::TierCounters& c = tier->counters();
-    add(f, "tier_enabled", 1);
-    add(f, "tier_keys", disk.keys);
-    add(f, "tier_disk_bytes", disk.disk_bytes);
-    add(f, "tier_spills", c.spills.load());
-    add(f, "tier_disk_reads", c.disk_reads.load());
-    add(f, "tier_promotions", c.promotions.load());
-    add(f, "tier_pending_writes", tier->pending_writes());
-    add(f, "tier_pending_bytes", tier->pending_bytes());
-    add(f, "tier_write_errors", c.write_errors.load());
-    add(f, "tier_expired_dropped", disk.expired_dropped);
-    add(f, "tier_rocksdb_stall_micros", disk.stall_micros);
-    add(f, "tier_rocksdb_compaction_write_bytes", disk.compaction_write_bytes);
-    add(f, "tier_rocksdb_running_compactions", disk.running_compactions);
+    add(f, "db_tier_enabled", 1);
+    add(f, "db_tier_keys", disk.keys);
+    add(f, "db_tier_disk_bytes", disk.disk_bytes);
+    add(f, "db_tier_spills", c.spills.load());
+    add(f, "db_tier_disk_reads", c.disk_reads.load());
+    add(f, "db_tier_promotions", c.promotions.load());
+    add(f, "db_tier_pending_writes", tier->pending_writes());
+    add(f, "db_tier_pending_bytes", tier->pending_bytes());
+    add(f, "db_tier_write_errors", c.write_errors.load());
+    add(f, "db_tier_expired_dropped", disk.expired_dropped);
+    add(f, "db_tier_rocksdb_stall_micros", disk.stall_micros);
+    add(f, "db_tier_rocksdb_compaction_write_bytes", disk.compaction_write_bytes);
+    add(f, "db_tier_rocksdb_running_compactions", disk.running_compactions);
     if (storage::Warmup* warmup = server.warmup()) {
         const storage::Warmup::Progress p = warmup->progress();
-        add(f, "tier_warmup", p.running ? "running" : p.source.empty() ? "idle" : "done");
-        add(f, "tier_warmup_loaded", p.loaded);
-        add(f, "tier_warmup_total", p.total);
-        add(f, "tier_warmup_eta_seconds", static_cast<std::int64_t>(p.eta_seconds));
+        add(f, "db_tier_warmup_running", p.running ? 1 : 0);
+        add(f, "db_tier_warmup_loaded", p.loaded);
+        add(f, "db_tier_warmup_total", p.total);
+        add(f, "db_tier_warmup_eta_seconds", static_cast<std::int64_t>(p.eta_seconds));
     }
     return f;
 }

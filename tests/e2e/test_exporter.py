@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -32,7 +33,9 @@ def parse_metrics(text):
 @unittest.skipUnless(os.path.exists(EXPORTER), "prometheus-redis-exporter not installed")
 class Exporter(unittest.TestCase):
     def test_scrape(self):
-        with TierkvServer(["--threads", "2", "--slowlog-log-slower-than", "0"]) as srv:
+        tier_dir = tempfile.mkdtemp(prefix="tierkv-exporter-")
+        self.addCleanup(shutil.rmtree, tier_dir, True)
+        with TierkvServer(["--threads", "2", "--slowlog-log-slower-than", "0", "--tier-dir", tier_dir]) as srv:
             r = srv.client()
             r.set("a", "1")
             r.set("b", "2")
@@ -102,6 +105,11 @@ class Exporter(unittest.TestCase):
             self.assertGreater(m["redis_slowlog_length"], 0)
             self.assertGreater(m["redis_slowlog_last_id"], 0)
             self.assertIn("redis_last_slow_execution_duration_seconds", m)
+            # tierkv's own tier metrics (INFO tier) pass through as gauges.
+            self.assertIn("redis_db_tier_keys", m)
+            self.assertIn("redis_db_tier_spills", m)
+            self.assertIn("redis_db_tier_pending_writes", m)
+            self.assertEqual(m["redis_db_tier_write_errors"], 0)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,14 @@ def fill(r, count, size=1000, prefix="k"):
 def wait_writer_idle(r, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if int(r.info("tier").get("tier_pending_writes", 0)) == 0:
+        if int(r.info("tier").get("db_tier_pending_writes", 0)) == 0:
             return
         time.sleep(0.05)
+
+
+def warmup_done(r):
+    tier = r.info("tier")
+    return tier["db_tier_warmup_total"] > 0 and not tier["db_tier_warmup_running"]
 
 
 class TierServer(TierkvServer):
@@ -77,9 +82,9 @@ class Tier(unittest.TestCase):
             self.assertEqual(len(r.keys("k:*")), n)
             self.assertEqual(set(r.scan_iter(count=500)), {b"k:%d" % i for i in range(n)})
             tier = r.info("tier")
-            self.assertGreater(tier["tier_spills"], n // 2)
-            self.assertGreater(tier["tier_promotions"], 0)
-            self.assertGreater(tier["tier_keys"], 0)
+            self.assertGreater(tier["db_tier_spills"], n // 2)
+            self.assertGreater(tier["db_tier_promotions"], 0)
+            self.assertGreater(tier["db_tier_keys"], 0)
 
     def test_deleted_and_overwritten_keys_never_come_back(self):
         n = 8000
@@ -216,15 +221,15 @@ class Tier(unittest.TestCase):
             first_answer = time.monotonic() - started
             self.assertLess(first_answer, 5.0)
             deadline = time.time() + 20
-            while time.time() < deadline and r.info("tier")["tier_warmup"] != "done":
+            while time.time() < deadline and not warmup_done(r):
                 time.sleep(0.05)
             tier = r.info("tier")
-            self.assertEqual(tier["tier_warmup"], "done")
-            self.assertGreater(tier["tier_warmup_loaded"], len(hot))
+            self.assertEqual(tier["db_tier_warmup_running"], 0)
+            self.assertGreater(tier["db_tier_warmup_loaded"], len(hot))
             # The hot keys are in memory again: reading them costs no disk read.
-            reads_before = tier["tier_disk_reads"]
+            reads_before = tier["db_tier_disk_reads"]
             self.assertEqual(r.mget(hot), [value_of(i) for i in range(100)])
-            self.assertEqual(r.info("tier")["tier_disk_reads"], reads_before)
+            self.assertEqual(r.info("tier")["db_tier_disk_reads"], reads_before)
             # Warm-up stops before memory is full: nothing was pushed out for it.
             self.assertLessEqual(r.info("memory")["used_memory_dataset"], 4 * MB)
 
@@ -243,9 +248,9 @@ class Tier(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(status[b"source"], b"pattern")
             self.assertEqual(status[b"total"], 10)
-            reads_before = r.info("tier")["tier_disk_reads"]
+            reads_before = r.info("tier")["db_tier_disk_reads"]
             self.assertEqual(r.mget(["k:1%d" % i for i in range(10)]), [value_of(10 + i) for i in range(10)])
-            self.assertEqual(r.info("tier")["tier_disk_reads"], reads_before)
+            self.assertEqual(r.info("tier")["db_tier_disk_reads"], reads_before)
         with TierkvServer() as srv:  # without a tier: a clear error
             with self.assertRaises(Exception) as err:
                 srv.client().execute_command("TIERKV", "WARMUP")
@@ -301,7 +306,7 @@ class Tier(unittest.TestCase):
             self.assertEqual([v[-len(b"%d" % i):] for v, i in zip(values, sample)], [b"%d" % i for i in sample])
             self.assertTrue(r.ping())
             self.assertEqual(r.delete("big:%d" % written[-1]), 1)  # DEL still works
-            self.assertGreater(r.info("tier")["tier_write_errors"], 0)
+            self.assertGreater(r.info("tier")["db_tier_write_errors"], 0)
             with open(srv.log_path) as f:
                 self.assertIn("writing to disk failed, spilling stops", f.read())
 

@@ -103,9 +103,9 @@ class Durability(unittest.TestCase):
                     p.set("n:%d" % i, b"v" * 1000)
                 p.execute()
             deadline = time.time() + 10
-            while time.time() < deadline and int(r.info("tier")["tier_pending_writes"]) > 0:
+            while time.time() < deadline and int(r.info("tier")["db_tier_pending_writes"]) > 0:
                 time.sleep(0.05)
-            spilled = int(r.info("tier")["tier_keys"])
+            spilled = int(r.info("tier")["db_tier_keys"])
             self.assertGreater(spilled, 5000)
             os.kill(srv.proc.pid, signal.SIGKILL)
             srv.proc.wait()
