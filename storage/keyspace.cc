@@ -524,7 +524,7 @@ std::vector<std::string> Keyspace::keys_on_disk(std::size_t db, std::span<const 
         std::lock_guard guard(shard.mutex);
         const Entry* e = shard.dbs[db].find(key, h);
         if (e && !e->expired(now_ms)) continue;
-        if (tier_->pending(db, key, now_ms).known) continue;  // the queue answers: no disk read needed
+        if (tier_->queued(db, key)) continue;  // the queue answers: no disk read needed
         if (tier_->may_contain(db, key)) out.emplace_back(key);
     }
     return out;

@@ -109,6 +109,11 @@ Tier::PendingLookup Tier::pending(std::size_t db, std::string_view key, std::int
     return found;
 }
 
+bool Tier::queued(std::size_t db, std::string_view key) const {
+    std::lock_guard guard(mutex_);
+    return pending_.count(encode_tier_key(db, key)) != 0;
+}
+
 bool Tier::may_contain(std::size_t db, std::string_view key) {
     {
         std::lock_guard guard(mutex_);

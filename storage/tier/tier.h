@@ -61,6 +61,8 @@ public:
         std::optional<TierRecord> record;
     };
     PendingLookup pending(std::size_t db, std::string_view key, std::int64_t now_ms);
+    // Whether a spill or deletion of the key is queued (cheaper than pending()).
+    bool queued(std::size_t db, std::string_view key) const;
     // False when the key is certainly in neither the pending index nor on disk.
     bool may_contain(std::size_t db, std::string_view key);
     // Drops a database (or all) from the tier, after the writes before it,
