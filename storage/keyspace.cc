@@ -208,7 +208,7 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
             if ((all || glob_match(pattern, key)) && seen.emplace(key).second) out.emplace_back(key);
         };
         for (const std::string& key : tier_->pending_keys(db)) add(key);
-        tier_->store().for_each(db, {}, now_ms, [&](std::string_view key, const TierRecord&) {
+        tier_->store().for_each(db, {}, now_ms, [&](std::string_view key, ValueType) {
             if (!deleted_in_queue(db, key, now_ms)) add(key);
             return true;
         });
@@ -452,7 +452,7 @@ std::optional<std::string> Keyspace::random_tier_key(std::size_t db, std::int64_
     for (char& c : start) c = static_cast<char>(rng() & 0xff);
     std::optional<std::string> found;
     for (std::string_view from : {std::string_view(start), std::string_view()}) {
-        tier_->store().for_each(db, from, now_ms, [&](std::string_view key, const TierRecord&) {
+        tier_->store().for_each(db, from, now_ms, [&](std::string_view key, ValueType) {
             found.emplace(key);
             return false;
         });
@@ -485,7 +485,7 @@ ScanPage Keyspace::scan_tier(std::size_t db, std::uint64_t cursor, std::size_t c
     std::size_t examined = 0;
     std::string last;
     bool more = false;
-    tier_->store().for_each(db, after, now_ms, [&](std::string_view key, const TierRecord& record) {
+    tier_->store().for_each(db, after, now_ms, [&](std::string_view key, ValueType key_type) {
         if (examined == std::max<std::size_t>(count, 1)) {
             more = true;
             return false;
@@ -493,7 +493,7 @@ ScanPage Keyspace::scan_tier(std::size_t db, std::uint64_t cursor, std::size_t c
         ++examined;
         last.assign(key);
         if (deleted_in_queue(db, key, now_ms)) return true;
-        if (type && record.value.type() != *type) return true;
+        if (type && key_type != *type) return true;
         if (all || glob_match(pattern, key)) page.keys.emplace_back(key);
         return true;
     });

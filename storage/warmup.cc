@@ -73,7 +73,7 @@ void Warmup::run(Source source, std::size_t db, std::string pattern) {
     } else if (tier) {
         // Keys only; the values are read one by one below.
         const std::int64_t now = unix_time_ms();
-        tier->store().for_each(db, {}, now, [&](std::string_view key, const TierRecord&) {
+        tier->store().for_each(db, {}, now, [&](std::string_view key, ValueType) {
             if (pattern == "*" || glob_match(pattern, key)) keys.push_back(TierStore::HotKey{db, std::string(key)});
             return !stop_;
         });

@@ -249,7 +249,7 @@ std::uint64_t TierStore::key_count() const {
 }
 
 void TierStore::for_each(std::size_t db, std::string_view after, std::int64_t now_ms,
-                         const std::function<bool(std::string_view key, const TierRecord& record)>& visit) {
+                         const std::function<bool(std::string_view key, ValueType type)>& visit) {
     const std::string start = encode_tier_key(db, after);
     const std::string end = tier_db_prefix(db + 1);
     rocksdb::Slice upper(end);
@@ -259,9 +259,11 @@ void TierStore::for_each(std::size_t db, std::string_view after, std::int64_t no
     for (it->Seek(start); it->Valid(); it->Next()) {
         const auto decoded = decode_tier_key(view(it->key()));
         if (!decoded || (!after.empty() && decoded->second == after)) continue;
-        const auto record = decode_tier_record(view(it->value()), encoding_limits());
-        if (!record || record->expired(now_ms)) continue;
-        if (!visit(decoded->second, *record)) return;
+        const std::string_view value = view(it->value());
+        const auto expiry = tier_record_expiry(value);
+        const auto type = tier_record_type(value);
+        if (!expiry || !type || (*expiry != 0 && *expiry <= now_ms)) continue;
+        if (!visit(decoded->second, *type)) return;
     }
 }
 

@@ -83,10 +83,11 @@ public:
     // Keys on disk in database `db`, expired ones included until compaction.
     std::uint64_t key_count(std::size_t db) const;
     std::uint64_t key_count() const;
-    // Visits the live (unexpired) entries of `db` in key order, starting
-    // after `after` (empty: from the first); stops when `visit` returns false.
+    // Visits the keys of the live (unexpired) entries of `db`, with their
+    // type, in key order, starting after `after` (empty: from the first);
+    // stops when `visit` returns false. Values are not decoded.
     void for_each(std::size_t db, std::string_view after, std::int64_t now_ms,
-                  const std::function<bool(std::string_view key, const TierRecord& record)>& visit);
+                  const std::function<bool(std::string_view key, ValueType type)>& visit);
 
     TierStats stats() const;
     std::size_t databases() const { return counts_.size(); }

@@ -135,7 +135,7 @@ TEST_CASE("tier store: expired entries are never returned and compaction drops t
     put(*store, 0, "kept", string_record("y", now + 3'600'000));
     CHECK_FALSE(store->get(0, "gone", now));
     std::vector<std::string> listed;
-    store->for_each(0, {}, now, [&](std::string_view key, const TierRecord&) {
+    store->for_each(0, {}, now, [&](std::string_view key, ValueType) {
         listed.emplace_back(key);
         return true;
     });
