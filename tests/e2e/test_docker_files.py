@@ -150,6 +150,7 @@ class EntrypointOnHost(unittest.TestCase):
         self.addCleanup(log.close)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
         wait_for_port(port, proc)
+        proc.data_dir = data.name
         return proc, port
 
     def stop_within_10s(self, proc):
@@ -169,8 +170,11 @@ class EntrypointOnHost(unittest.TestCase):
             self.assertEqual(c.execute("CONFIG", "GET", "protected-mode"), [b"protected-mode", b"yes"])
             self.assertEqual(c.execute("CONFIG", "GET", "requirepass"), [b"requirepass", b""])
             self.assertEqual(c.execute("CONFIG", "GET", "maxclients"), [b"maxclients", b"10000"])  # the config file
+            self.assertEqual(c.execute("SET", "survives", "restart"), "OK")
         self.assertEqual(self.health(port), 0)
         self.stop_within_10s(proc)
+        # The tier is in the data volume, and the key was written there.
+        self.assertTrue(os.path.exists(os.path.join(proc.data_dir, "tier", "CURRENT")))
         self.assertNotEqual(self.health(port), 0)  # nothing listens any more
 
     def test_password_from_env(self):
