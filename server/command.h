@@ -34,7 +34,8 @@ enum CommandFlag : std::uint32_t {
 // Key positions as Redis's legacy (first, last, step) triple; last < 0
 // counts from the end. first == 0: the command names no keys, unless
 // numkeys_at > 0: then args[numkeys_at] counts the keys that follow it
-// (SINTERCARD numkeys key [key ...]), Redis's "movablekeys".
+// (SINTERCARD numkeys key [key ...]), Redis's "movablekeys"; with first > 0
+// too, args[first..last] are keys as well (ZUNIONSTORE destination numkeys ...).
 struct KeyPositions {
     int first = 0;
     int last = 0;

@@ -348,11 +348,11 @@ std::vector<std::string_view> key_spec_flags(const CommandSpec& spec) {
 }
 
 // A key count followed by the keys (SINTERCARD numkeys key ...).
-void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
-    reply.set(1);
+void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                       const std::vector<std::string_view>& flags) {
     reply.map(3);
     reply.bulk("flags");
-    reply_flags(reply, key_spec_flags(spec));
+    reply_flags(reply, flags);
     reply.bulk("begin_search");
     reply.map(2);
     reply.bulk("type");
@@ -375,21 +375,14 @@ void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
     reply.integer(1);
 }
 
-void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
-    if (spec.keys.numkeys_at > 0) {
-        reply_keynum_spec(reply, spec);
-        return;
-    }
-    if (spec.keys.first <= 0) {
-        reply.set(0);
-        return;
-    }
+// Keys at fixed positions, first..last by step.
+void reply_range_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                      const std::vector<std::string_view>& flags) {
     // Redis counts the last key from the first one; negative counts from the end.
     const int lastkey = spec.keys.last >= 0 ? spec.keys.last - spec.keys.first : spec.keys.last;
-    reply.set(1);
     reply.map(3);
     reply.bulk("flags");
-    reply_flags(reply, key_spec_flags(spec));
+    reply_flags(reply, flags);
     reply.bulk("begin_search");
     reply.map(2);
     reply.bulk("type");
@@ -410,6 +403,27 @@ void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
     reply.integer(std::max(spec.keys.step, 1));
     reply.bulk("limit");
     reply.integer(0);
+}
+
+void reply_key_specs(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
+    if (spec.keys.numkeys_at > 0 && spec.keys.first > 0) {
+        // A destination, then counted sources (ZUNIONSTORE destination numkeys key ...).
+        reply.set(2);
+        reply_range_spec(reply, spec, {"OW", "update"});
+        reply_keynum_spec(reply, spec, {"RO", "access"});
+        return;
+    }
+    if (spec.keys.numkeys_at > 0) {
+        reply.set(1);
+        reply_keynum_spec(reply, spec, key_spec_flags(spec));
+        return;
+    }
+    if (spec.keys.first <= 0) {
+        reply.set(0);
+        return;
+    }
+    reply.set(1);
+    reply_range_spec(reply, spec, key_spec_flags(spec));
 }
 
 }  // namespace

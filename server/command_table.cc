@@ -25,6 +25,7 @@ CommandTable CommandTable::build() {
     register_hash_commands(table);
     register_set_commands(table);
     register_list_commands(table);
+    register_zset_commands(table);
     return table;
 }
 
@@ -66,8 +67,13 @@ std::vector<std::string_view> CommandSpec::key_args(std::span<const std::string_
         const auto at = static_cast<std::size_t>(this->keys.numkeys_at);
         const auto count = at < args.size() ? parse_int64(args[at]) : std::nullopt;
         if (!count || *count <= 0 || static_cast<std::uint64_t>(*count) > args.size() - at - 1) return keys;
+        // Keys before the count (ZUNIONSTORE's destination): first..last.
+        for (int i = this->keys.first; i > 0 && i <= this->keys.last && static_cast<std::size_t>(i) < at; ++i) {
+            keys.push_back(args[static_cast<std::size_t>(i)]);
+        }
         const auto first = args.begin() + static_cast<std::ptrdiff_t>(at + 1);
-        return {first, first + static_cast<std::ptrdiff_t>(*count)};
+        keys.insert(keys.end(), first, first + static_cast<std::ptrdiff_t>(*count));
+        return keys;
     }
     if (this->keys.first <= 0) return keys;
     const int argc = static_cast<int>(args.size());

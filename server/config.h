@@ -49,6 +49,8 @@ struct Config {
     std::int64_t set_max_listpack_entries = 128;
     std::int64_t set_max_listpack_value = 64;
     int list_max_listpack_size = -2;
+    std::int64_t zset_max_listpack_entries = 128;
+    std::int64_t zset_max_listpack_value = 64;
 };
 
 // One configuration parameter.

@@ -196,6 +196,12 @@ std::vector<ConfigParam> make_params() {
     p.push_back(int_param("list-max-listpack-size",
                           "Per list chunk: > 0 = entries, -1..-5 = 4, 8, 16, 32, 64 KB (below -5 as -5).", true,
                           &Config::list_max_listpack_size, INT_MIN, INT_MAX));
+    p.push_back(count_param("zset-max-listpack-entries",
+                            "A sorted set with more members than this becomes a skiplist (from a listpack).", true,
+                            &Config::zset_max_listpack_entries, 0));
+    p.push_back(memory_param("zset-max-listpack-value",
+                             "A sorted set with a longer member than this becomes a skiplist.", true,
+                             &Config::zset_max_listpack_value, 0));
     p.push_back(fixed_param("save", "Snapshots: tierkv writes none (read-only, for clients that ask).", ""));
     p.push_back(fixed_param("appendonly", "Append-only file: tierkv writes none (read-only).", "no"));
     return p;

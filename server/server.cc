@@ -107,6 +107,8 @@ void Server::apply_hot_settings(const Config& config) {
         .set_max_listpack_entries = static_cast<std::size_t>(config.set_max_listpack_entries),
         .set_max_listpack_value = static_cast<std::size_t>(config.set_max_listpack_value),
         .list_max_listpack_size = config.list_max_listpack_size,
+        .zset_max_listpack_entries = static_cast<std::size_t>(config.zset_max_listpack_entries),
+        .zset_max_listpack_value = static_cast<std::size_t>(config.zset_max_listpack_value),
     });
     if (keyspace_.eviction_policy() != config.maxmemory_policy) {
         keyspace_.set_eviction_policy(config.maxmemory_policy);

@@ -7,8 +7,8 @@
 
 namespace tierkv::storage {
 
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ValueType::kHash), Value::Payload>,
-                             HashValue>,
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ValueType::kZSet), Value::Payload>,
+                             ZSetValue>,
               "ValueType and Value::Payload must list the types in the same order");
 
 std::string_view type_name(ValueType type) {
@@ -17,12 +17,13 @@ std::string_view type_name(ValueType type) {
         case ValueType::kList: return "list";
         case ValueType::kSet: return "set";
         case ValueType::kHash: return "hash";
+        case ValueType::kZSet: return "zset";
     }
     return "none";
 }
 
 std::optional<ValueType> type_from_name(std::string_view name) {
-    for (ValueType type : {ValueType::kString, ValueType::kList, ValueType::kSet, ValueType::kHash}) {
+    for (ValueType type : {ValueType::kString, ValueType::kList, ValueType::kSet, ValueType::kHash, ValueType::kZSet}) {
         const std::string_view known = type_name(type);
         if (known.size() != name.size()) continue;
         bool same = true;
@@ -61,6 +62,8 @@ std::string_view encoding_name(const Value& value) {
         case ValueType::kSet: return set_encoding(value.as<SetValue>());
         case ValueType::kHash:
             return value.as<HashValue>().encoding() == HashValue::Encoding::kListpack ? "listpack" : "hashtable";
+        case ValueType::kZSet:
+            return value.as<ZSetValue>().encoding() == ZSetValue::Encoding::kListpack ? "listpack" : "skiplist";
     }
     return "unknown";
 }
@@ -77,6 +80,10 @@ std::size_t free_effort(const Value& value) {
             const HashValue& hash = value.as<HashValue>();
             return hash.encoding() == HashValue::Encoding::kHashtable ? hash.size() : 1;
         }
+        case ValueType::kZSet: {
+            const ZSetValue& zset = value.as<ZSetValue>();
+            return zset.encoding() == ZSetValue::Encoding::kSkiplist ? zset.size() : 1;
+        }
     }
     return 1;
 }
@@ -87,6 +94,7 @@ std::size_t value_heap_bytes(const Value& value) {
         case ValueType::kList: return value.as<ListValue>().heap_bytes();
         case ValueType::kSet: return value.as<SetValue>().heap_bytes();
         case ValueType::kHash: return value.as<HashValue>().heap_bytes();
+        case ValueType::kZSet: return value.as<ZSetValue>().heap_bytes();
     }
     return 0;
 }

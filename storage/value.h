@@ -12,12 +12,12 @@
 #include "storage/types/hash_value.h"
 #include "storage/types/list_value.h"
 #include "storage/types/set_value.h"
+#include "storage/types/zset_value.h"
 
 namespace tierkv::storage {
 
-// The order matches Value::Payload's alternatives. A sorted set joins as
-// kZSet with a ZSetValue at the same index of the variant.
-enum class ValueType : std::uint8_t { kString, kList, kSet, kHash };
+// The order matches Value::Payload's alternatives.
+enum class ValueType : std::uint8_t { kString, kList, kSet, kHash, kZSet };
 
 // Redis's name for a type, as TYPE and SCAN ... TYPE use it.
 std::string_view type_name(ValueType type);
@@ -33,13 +33,14 @@ struct StringValue {
 
 class Value {
 public:
-    using Payload = std::variant<StringValue, ListValue, SetValue, HashValue>;
+    using Payload = std::variant<StringValue, ListValue, SetValue, HashValue, ZSetValue>;
 
     Value() = default;
     Value(StringValue v) : payload_(std::move(v)) {}
     Value(ListValue v) : payload_(std::move(v)) {}
     Value(SetValue v) : payload_(std::move(v)) {}
     Value(HashValue v) : payload_(std::move(v)) {}
+    Value(ZSetValue v) : payload_(std::move(v)) {}
 
     static Value string(std::string_view bytes) { return Value(StringValue{std::string(bytes), false}); }
 
@@ -72,7 +73,8 @@ std::size_t free_effort(const Value& value);
 
 // OBJECT ENCODING's answer, as Redis 7.0 names it: "int", "embstr" or "raw"
 // for strings, "quicklist" for lists, "intset", "listpack" or "hashtable"
-// for sets, "listpack" or "hashtable" for hashes.
+// for sets, "listpack" or "hashtable" for hashes, "listpack" or "skiplist"
+// for sorted sets.
 std::string_view encoding_name(const Value& value);
 
 }  // namespace tierkv::storage

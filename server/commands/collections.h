@@ -1,4 +1,4 @@
-// What the hash, set and list families share: typed lookups that reply
+// What the hash, set, sorted set and list families share: typed lookups that reply
 // WRONGTYPE, the encoding limits of the moment, in-place edits that delete
 // a collection left empty (as Redis does), random numbers, and HSCAN/SSCAN.
 #pragma once
@@ -21,6 +21,7 @@ constexpr storage::ValueType value_type_of() {
     if constexpr (std::is_same_v<T, storage::HashValue>) return storage::ValueType::kHash;
     if constexpr (std::is_same_v<T, storage::SetValue>) return storage::ValueType::kSet;
     if constexpr (std::is_same_v<T, storage::ListValue>) return storage::ValueType::kList;
+    if constexpr (std::is_same_v<T, storage::ZSetValue>) return storage::ValueType::kZSet;
 }
 
 storage::EncodingLimits encoding_limits(const CommandContext& ctx);

@@ -39,7 +39,8 @@ std::optional<std::pair<std::size_t, std::string_view>> decode_tier_key(std::str
 namespace {
 
 // Collections: the element count, then each element as length + bytes
-// (a hash: field, value, field, value...). Strings: the bytes as they are.
+// (a hash: field, value, field, value...; a sorted set: member, score as
+// its 8 bytes, member, score...). Strings: the bytes as they are.
 void put_u32(std::string& out, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -101,6 +102,17 @@ void encode_payload(std::string& out, const Value& value) {
             });
             return;
         }
+        case ValueType::kZSet: {
+            const auto& zset = value.as<ZSetValue>();
+            put_u32(out, static_cast<std::uint32_t>(zset.size()));
+            zset.for_each([&](std::string_view member, double score) {
+                put_element(out, member);
+                char bytes[sizeof score];
+                std::memcpy(bytes, &score, sizeof score);
+                put_element(out, std::string_view(bytes, sizeof bytes));
+            });
+            return;
+        }
     }
 }
 
@@ -136,6 +148,16 @@ std::optional<Value> decode_payload(ValueType type, std::string_view in, const E
             hash.set(*f, *v, limits);
         }
         return Value(std::move(hash));
+    }
+    if (type == ValueType::kZSet) {
+        ZSetValue zset;
+        for (std::uint32_t i = 0; i < *count; ++i) {
+            const auto member = reader.element();
+            const auto score = reader.element();
+            if (!member || !score || score->size() != sizeof(double)) return std::nullopt;
+            zset.set(*member, ZSetValue::decode_score(*score), limits);
+        }
+        return Value(std::move(zset));
     }
     return std::nullopt;
 }

@@ -1,7 +1,8 @@
 // The hash table encoding of large hashes (V = std::string, the field's
-// value) and sets (V = NoValue): chained, with a power-of-two bucket count,
-// so HSCAN/SSCAN can walk it with Redis's reverse-binary cursor and still
-// visit every element that stays present across resizes.
+// value), sets (V = NoValue) and sorted sets (V = double, the score):
+// chained, with a power-of-two bucket count, so HSCAN/SSCAN/ZSCAN can walk
+// it with Redis's reverse-binary cursor and still visit every element that
+// stays present across resizes.
 //
 // It keeps its heap byte count up to date as it changes (node blocks, the
 // strings' heap buffers, the bucket array), so asking costs O(1).
@@ -29,6 +30,7 @@ struct NoValue {
 
 inline std::size_t heap_bytes_of(const std::string& s) { return string_heap_bytes(s); }
 inline std::size_t heap_bytes_of(NoValue) { return 0; }
+inline std::size_t heap_bytes_of(double) { return 0; }  // a sorted set's member -> score
 
 template <class V>
 class Dict {
