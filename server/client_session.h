@@ -10,6 +10,13 @@
 #include <mutex>
 #include <string>
 
+#include <utility>
+#include <vector>
+
+namespace tierkv::storage {
+struct WatchFlag;  // storage/keyspace.h
+}
+
 namespace tierkv::server {
 
 struct BlockedClient;  // server/blocking.h
@@ -45,6 +52,22 @@ struct ClientSession {
     // replied nothing: the connection waits for a wake or the deadline, then
     // runs the command again. Only the connection's thread touches it.
     std::shared_ptr<BlockedClient> blocked;
+
+    // MULTI ... EXEC (server/commands/transactions_family.cc). Only the
+    // connection's thread touches these.
+    struct Transaction {
+        bool active = false;   // between MULTI and EXEC/DISCARD
+        bool aborted = false;  // a command was rejected while queued: EXECABORT
+        std::vector<std::vector<std::string>> queued;
+    };
+    Transaction multi;
+    // WATCH: the flag the keyspace sets when a watched key changes, and the
+    // (db, key) pairs it is registered for. Null: nothing watched.
+    std::shared_ptr<storage::WatchFlag> watch_flag;
+    std::vector<std::pair<std::size_t, std::string>> watched;
+    // Set while EXEC runs its commands: blocking commands do not block but
+    // answer as if their timeout had passed, as Redis.
+    bool deny_blocking = false;
 
     struct Names {
         std::string name;

@@ -25,6 +25,7 @@ CommandTable CommandTable::build() {
     register_hash_commands(table);
     register_set_commands(table);
     register_list_commands(table);
+    register_transaction_commands(table);
     return table;
 }
 

@@ -47,5 +47,6 @@ void register_tier_commands(CommandTable& table);
 void register_hash_commands(CommandTable& table);
 void register_set_commands(CommandTable& table);
 void register_list_commands(CommandTable& table);
+void register_transaction_commands(CommandTable& table);
 
 }  // namespace tierkv::server

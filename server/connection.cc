@@ -6,6 +6,7 @@
 
 #include "server/dispatcher.h"
 #include "server/server.h"
+#include "server/transactions.h"
 #include "storage/clock.h"
 
 namespace tierkv::server {
@@ -113,6 +114,7 @@ asio::awaitable<void> Connection::run() {
         spdlog::debug("client {}: {}", session_->id, e.what());
     }
     end_block();
+    discard_transaction(server_, *session_);
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);

@@ -13,6 +13,7 @@
 #include "server/command_table.h"
 #include "server/help_reply.h"
 #include "server/server.h"
+#include "server/transactions.h"
 #include "server/version.h"
 
 namespace tierkv::server {
@@ -198,6 +199,7 @@ void reset(CommandContext& ctx) {
     client.no_evict = false;
     client.no_touch = false;
     client.update_names([](ClientSession::Names& n) { n.name.clear(); });
+    discard_transaction(ctx.server, client);
     ctx.reply.simple("RESET");
 }
 
