@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct WatchFlag;  // storage/keyspace.h
 namespace tierkv::server {
 
 struct BlockedClient;  // server/blocking.h
+struct PublishedMessage;  // server/pubsub.h
+struct Subscriber;
 
 struct ClientSession {
     std::uint64_t id = 0;
@@ -68,6 +71,17 @@ struct ClientSession {
     // Set while EXEC runs its commands: blocking commands do not block but
     // answer as if their timeout had passed, as Redis.
     bool deny_blocking = false;
+
+    // Pub/Sub (server/commands/pubsub_family.cc), the connection's thread
+    // only: this client's entry in the registry (null until its first
+    // SUBSCRIBE or PSUBSCRIBE) and what it listens to.
+    std::shared_ptr<Subscriber> subscriber;
+    std::unordered_set<std::string> channels;
+    std::unordered_set<std::string> patterns;
+    std::size_t subscriptions() const { return channels.size() + patterns.size(); }
+    // Set once by the connection: queues a published message for this
+    // client from any thread (pattern null: a channel message).
+    std::function<void(std::shared_ptr<const PublishedMessage>, std::shared_ptr<const std::string>)> deliver;
 
     struct Names {
         std::string name;

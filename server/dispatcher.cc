@@ -162,6 +162,12 @@ bool runs_inside_multi(const CommandSpec& spec) {
            spec.name == "quit" || spec.name == "reset";
 }
 
+// What a RESP2 client with subscriptions may run (subscribe mode).
+bool allowed_when_subscribed(const CommandSpec& spec) {
+    return spec.name == "subscribe" || spec.name == "unsubscribe" || spec.name == "psubscribe" ||
+           spec.name == "punsubscribe" || spec.name == "ping" || spec.name == "quit" || spec.name == "reset";
+}
+
 }  // namespace
 
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args) {
@@ -222,6 +228,12 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
     }
     if (spec && !client.authenticated.load(std::memory_order_relaxed) && !spec->has_flag(kNoAuth)) {
         reply.error("NOAUTH Authentication required.");
+        rejected = std::exchange(spec, nullptr);
+    }
+    if (spec && client.resp.load(std::memory_order_relaxed) == 2 && client.subscriptions() > 0 &&
+        !allowed_when_subscribed(*spec)) {
+        reply.error("ERR Can't execute '" + spec->name +
+                    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         rejected = std::exchange(spec, nullptr);
     }
     if (rejected) server.command_stats().record_rejected(rejected->stats_slot);

@@ -29,6 +29,11 @@ constexpr std::string_view kDefaultUser = "default";
 void ping(CommandContext& ctx) {
     if (ctx.argc() > 2) {
         ctx.reply.error(arity_error("ping"));
+    } else if (ctx.client.subscriptions() > 0 && ctx.client.resp.load() == 2) {
+        // Subscribed (RESP2): Redis answers in the shape of a message.
+        ctx.reply.array(2);
+        ctx.reply.bulk("pong");
+        ctx.reply.bulk(ctx.argc() == 2 ? ctx.args[1] : std::string_view());
     } else if (ctx.argc() == 2) {
         ctx.reply.bulk(ctx.args[1]);
     } else {
@@ -200,6 +205,7 @@ void reset(CommandContext& ctx) {
     client.no_touch = false;
     client.update_names([](ClientSession::Names& n) { n.name.clear(); });
     discard_transaction(ctx.server, client);
+    unsubscribe_all(ctx.server, client);
     ctx.reply.simple("RESET");
 }
 
