@@ -39,6 +39,11 @@ struct ClientSession {
     std::atomic<bool> no_touch{false};  // CLIENT NO-TOUCH
     std::atomic<std::size_t> query_buffer_bytes{0};
     std::atomic<std::size_t> output_buffer_bytes{0};
+    // For CLIENT LIST / KILL from other threads: subscriptions (a client
+    // with any is of type pubsub) and commands queued since MULTI (-1: none).
+    std::atomic<int> pubsub_channels{0};
+    std::atomic<int> pubsub_patterns{0};
+    std::atomic<int> multi_queued{-1};
 
     // Set by handlers, acted on by the connection after the reply is queued.
     bool close_after_reply = false;
@@ -79,6 +84,10 @@ struct ClientSession {
     std::unordered_set<std::string> channels;
     std::unordered_set<std::string> patterns;
     std::size_t subscriptions() const { return channels.size() + patterns.size(); }
+    void count_subscriptions() {
+        pubsub_channels.store(static_cast<int>(channels.size()), std::memory_order_relaxed);
+        pubsub_patterns.store(static_cast<int>(patterns.size()), std::memory_order_relaxed);
+    }
     // Set once by the connection: queues a published message for this
     // client from any thread (pattern null: a channel message).
     std::function<void(std::shared_ptr<const PublishedMessage>, std::shared_ptr<const std::string>)> deliver;

@@ -137,6 +137,17 @@ std::vector<std::string> keys_in_tier(Server& server, const ClientSession& clien
         spec = args.size() >= 2 ? server.commands().find_subcommand(*spec, args[1]) : nullptr;
     }
     if (!spec || !spec->arity_accepts(args.size())) return {};
+    if (spec->name == "exec" && client.multi.active && !client.multi.aborted) {
+        // EXEC reads the keys of its queued commands before it locks their
+        // shards, so it never waits on the disk while holding them.
+        std::vector<std::string> out;
+        for (const auto& queued : client.multi.queued) {
+            const std::vector<std::string_view> views(queued.begin(), queued.end());
+            if (views.front() == "exec") continue;
+            for (std::string& key : keys_in_tier(server, client, views)) out.push_back(std::move(key));
+        }
+        return out;
+    }
     const std::vector<std::string_view> keys = spec->key_args(args);
     if (keys.empty()) return {};
     return server.keyspace().keys_on_disk(static_cast<std::size_t>(client.db.load()), keys, storage::unix_time_ms());
@@ -249,6 +260,7 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
         if (spec) {
             // Queued: EXEC runs it. Copied, as the input buffer moves on.
             client.multi.queued.emplace_back(args.begin(), args.end());
+            client.multi_queued.store(static_cast<int>(client.multi.queued.size()), std::memory_order_relaxed);
             reply.simple("QUEUED");
         } else {
             client.multi.aborted = true;  // EXEC will answer EXECABORT

@@ -214,6 +214,8 @@ void reset(CommandContext& ctx) {
 // Flag letters as Redis prints them: none set is "N".
 std::string client_flags(const ClientSession& client) {
     std::string flags;
+    if (client.pubsub_channels.load() + client.pubsub_patterns.load() > 0) flags.push_back('P');
+    if (client.multi_queued.load() >= 0) flags.push_back('x');
     if (client.no_evict.load()) flags.push_back('e');
     if (client.no_touch.load()) flags.push_back('T');
     return flags.empty() ? "N" : flags;
@@ -227,11 +229,12 @@ std::string client_info_line(const ClientSession& client, std::int64_t now_ms, s
     const std::size_t qbuf = client.query_buffer_bytes.load();
     const std::size_t obl = client.output_buffer_bytes.load();
     return fmt::format(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 "
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} "
         "qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r "
         "cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         client.id, client.addr, client.laddr, client.fd, names.name, (now_ms - client.created_ms) / 1000,
-        (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(), qbuf, argv_bytes,
+        (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(),
+        client.pubsub_channels.load(), client.pubsub_patterns.load(), client.multi_queued.load(), qbuf, argv_bytes,
         obl, qbuf + obl + argv_bytes, names.last_command.empty() ? "NULL" : names.last_command,
         client.resp.load(), names.lib_name, names.lib_ver);
 }
@@ -248,13 +251,20 @@ void append_client_line(CommandContext& ctx, std::string& out, const ClientSessi
     out.push_back('\n');
 }
 
-// Redis's client types; tierkv's clients are all "normal".
-std::optional<bool> type_includes_our_clients(std::string_view type) {
-    if (iequals(type, "normal")) return true;
-    if (iequals(type, "master") || iequals(type, "slave") || iequals(type, "replica") || iequals(type, "pubsub")) {
-        return false;
-    }
+// Redis's client types: a client with subscriptions is "pubsub", the
+// others "normal"; tierkv has no master or replica clients.
+enum class ClientType { kNormal, kPubsub, kNone };
+
+std::optional<ClientType> parse_client_type(std::string_view type) {
+    if (iequals(type, "normal")) return ClientType::kNormal;
+    if (iequals(type, "pubsub")) return ClientType::kPubsub;
+    if (iequals(type, "master") || iequals(type, "slave") || iequals(type, "replica")) return ClientType::kNone;
     return std::nullopt;
+}
+
+bool is_type(const ClientSession& client, ClientType type) {
+    const bool pubsub = client.pubsub_channels.load() + client.pubsub_patterns.load() > 0;
+    return type == ClientType::kPubsub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 
 void reply_unknown_type(CommandContext& ctx, std::string_view type) {
@@ -284,9 +294,12 @@ void list_clients_by_id(CommandContext& ctx, std::string& out) {
 void client_list(CommandContext& ctx) {
     std::string out;
     if (ctx.argc() == 4 && iequals(ctx.args[2], "type")) {
-        auto includes = type_includes_our_clients(ctx.args[3]);
-        if (!includes) return reply_unknown_type(ctx, ctx.args[3]);
-        if (!*includes) return ctx.reply.verbatim(out);
+        const auto type = parse_client_type(ctx.args[3]);
+        if (!type) return reply_unknown_type(ctx, ctx.args[3]);
+        for (const auto& session : ctx.server.clients().snapshot()) {
+            if (is_type(*session, *type)) append_client_line(ctx, out, *session);
+        }
+        return ctx.reply.verbatim(out);
     } else if (ctx.argc() > 3 && iequals(ctx.args[2], "id")) {
         return list_clients_by_id(ctx, out);
     } else if (ctx.argc() != 2) {
@@ -309,11 +322,11 @@ struct KillFilter {
     std::optional<std::uint64_t> id;
     std::optional<std::string_view> addr;
     std::optional<std::string_view> laddr;
-    bool no_client_matches = false;  // TYPE master/replica/pubsub, which tierkv never has
+    std::optional<ClientType> type;
     bool skip_me = true;
 
     bool matches(const ClientSession& client) const {
-        if (no_client_matches) return false;
+        if (type && !is_type(client, *type)) return false;
         if (id && client.id != *id) return false;
         if (addr && client.addr != *addr) return false;
         if (laddr && client.laddr != *laddr) return false;
@@ -332,12 +345,12 @@ bool parse_kill_option(CommandContext& ctx, std::string_view option, std::string
         }
         filter.id = static_cast<std::uint64_t>(*id);
     } else if (iequals(option, "type")) {
-        auto includes = type_includes_our_clients(value);
-        if (!includes) {
+        const auto type = parse_client_type(value);
+        if (!type) {
             reply_unknown_type(ctx, value);
             return false;
         }
-        filter.no_client_matches |= !*includes;
+        filter.type = *type;
     } else if (iequals(option, "addr")) {
         filter.addr = value;
     } else if (iequals(option, "laddr")) {

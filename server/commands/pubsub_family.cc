@@ -41,6 +41,7 @@ void confirm(CommandContext& ctx, std::string_view kind, const std::string_view*
 void subscribe(CommandContext& ctx) {
     for (std::string_view channel : ctx.args.subspan(1)) {
         if (ctx.client.channels.emplace(channel).second) ctx.server.pubsub().subscribe(subscriber_of(ctx.client), channel);
+        ctx.client.count_subscriptions();
         confirm(ctx, "subscribe", &channel);
     }
 }
@@ -48,6 +49,7 @@ void subscribe(CommandContext& ctx) {
 void psubscribe(CommandContext& ctx) {
     for (std::string_view pattern : ctx.args.subspan(1)) {
         if (ctx.client.patterns.emplace(pattern).second) ctx.server.pubsub().psubscribe(subscriber_of(ctx.client), pattern);
+        ctx.client.count_subscriptions();
         confirm(ctx, "psubscribe", &pattern);
     }
 }
@@ -72,6 +74,7 @@ void leave(CommandContext& ctx, bool patterns, bool reply) {
                 ctx.server.pubsub().unsubscribe(client.subscriber.get(), name);
             }
         }
+        client.count_subscriptions();
         const std::string_view view = name;
         if (reply) confirm(ctx, kind, &view);
     }
@@ -152,6 +155,7 @@ void unsubscribe_all(Server& server, ClientSession& client) {
     for (const std::string& pattern : client.patterns) server.pubsub().punsubscribe(client.subscriber.get(), pattern);
     client.channels.clear();
     client.patterns.clear();
+    client.count_subscriptions();
 }
 
 void register_pubsub_commands(CommandTable& table) {

@@ -36,6 +36,7 @@ void unwatch_all(Server& server, ClientSession& client) {
 
 void discard_transaction(Server& server, ClientSession& client) {
     client.multi = ClientSession::Transaction{};
+    client.multi_queued.store(-1, std::memory_order_relaxed);
     unwatch_all(server, client);
 }
 
@@ -44,6 +45,7 @@ namespace {
 void multi(CommandContext& ctx) {
     if (ctx.client.multi.active) return ctx.reply.error("ERR MULTI calls can not be nested");
     ctx.client.multi.active = true;
+    ctx.client.multi_queued.store(0, std::memory_order_relaxed);
     ctx.reply.ok();
 }
 
@@ -85,6 +87,7 @@ void exec(CommandContext& ctx) {
     ClientSession& client = ctx.client;
     if (!client.multi.active) return ctx.reply.error("ERR EXEC without MULTI");
     const ClientSession::Transaction transaction = std::exchange(client.multi, ClientSession::Transaction{});
+    client.multi_queued.store(-1, std::memory_order_relaxed);
     if (transaction.aborted) {
         unwatch_all(ctx.server, client);
         return ctx.reply.error("EXECABORT Transaction discarded because of previous errors.");

@@ -157,6 +157,24 @@ class PubSub(unittest.TestCase):
         finally:
             srv.__exit__(None, None, None)
 
+    def test_client_list_and_kill_by_type(self):
+        c = self.subscriber("a", "b")
+        c.send("PSUBSCRIBE", "p*")
+        c.read()
+        m = RespClient(self.srv.port)
+        m.execute("MULTI")
+        m.execute("SET", "k", "v")
+        lines = self.r.execute_command("CLIENT", "LIST", "TYPE", "pubsub").decode().splitlines()
+        self.assertEqual(len(lines), 1)
+        self.assertIn(" sub=2 psub=1 ", lines[0])
+        self.assertIn(" flags=P ", lines[0])
+        normal = self.r.execute_command("CLIENT", "LIST", "TYPE", "normal").decode()
+        self.assertIn(" multi=1 ", normal)
+        self.assertIn(" flags=x ", normal)
+        self.assertEqual(self.r.execute_command("CLIENT", "KILL", "TYPE", "pubsub"), 1)
+        self.assertTrue(wait_until(lambda: self.r.pubsub_numsub("a") == [(b"a", 0)]))
+        m.close()
+
     def test_config_output_buffer_limit(self):
         self.assertEqual(self.r.config_get("client-output-buffer-limit")["client-output-buffer-limit"],
                          "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
