@@ -218,7 +218,11 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
     if (closing_) return;
     // Unsubscribed since the message was sent: Redis would not deliver it either.
     if (pattern ? !session_->patterns.contains(*pattern) : !session_->channels.contains(message.channel)) return;
-    protocol::ReplyBuilder push(push_out_, session_->resp.load(std::memory_order_relaxed));
+    // Replies of commands run so far wait to be sent (the connection is
+    // reading keys from the tier): the message goes after them, as in Redis.
+    // Never into output_ while flush_output() is writing it.
+    std::string& out = !writing_ && !output_.empty() ? output_ : push_out_;
+    protocol::ReplyBuilder push(out, session_->resp.load(std::memory_order_relaxed));
     push.push(pattern ? 4 : 3);
     push.bulk(pattern ? "pmessage" : "message");
     if (pattern) push.bulk(*pattern);
@@ -236,7 +240,7 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
         write_done_.cancel();
         return;
     }
-    if (!writing_) start_push_writer();
+    if (!writing_ && &out == &push_out_) start_push_writer();
 }
 
 bool Connection::over_output_limit() {

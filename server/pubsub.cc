@@ -98,6 +98,11 @@ std::size_t PubSubRegistry::subscribers(std::string_view channel) const {
     return it == channels_.end() ? 0 : it->second.size();
 }
 
+std::size_t PubSubRegistry::channel_count() const {
+    std::lock_guard guard(mutex_);
+    return channels_.size();
+}
+
 std::size_t PubSubRegistry::patterns() const {
     std::lock_guard guard(mutex_);
     return patterns_.size();

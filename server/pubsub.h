@@ -55,6 +55,7 @@ public:
     std::vector<std::string> channels(std::optional<std::string_view> pattern) const;
     std::size_t subscribers(std::string_view channel) const;
     std::size_t patterns() const;
+    std::size_t channel_count() const;
 
 private:
     struct Pattern {
