@@ -127,7 +127,6 @@ void exec(CommandContext& ctx) {
     ctx.reply.array(commands.size());
     client.deny_blocking = true;
     for (const Queued& q : commands) {
-        ctx.server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
         run_command(ctx.server, client, ctx.reply, *q.spec, q.args, &locks);
     }
     client.deny_blocking = false;
