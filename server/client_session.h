@@ -10,9 +10,19 @@
 #include <mutex>
 #include <string>
 
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace tierkv::storage {
+struct WatchFlag;  // storage/keyspace.h
+}
+
 namespace tierkv::server {
 
 struct BlockedClient;  // server/blocking.h
+struct PublishedMessage;  // server/pubsub.h
+struct Subscriber;
 
 struct ClientSession {
     std::uint64_t id = 0;
@@ -29,6 +39,11 @@ struct ClientSession {
     std::atomic<bool> no_touch{false};  // CLIENT NO-TOUCH
     std::atomic<std::size_t> query_buffer_bytes{0};
     std::atomic<std::size_t> output_buffer_bytes{0};
+    // For CLIENT LIST / KILL from other threads: subscriptions (a client
+    // with any is of type pubsub) and commands queued since MULTI (-1: none).
+    std::atomic<int> pubsub_channels{0};
+    std::atomic<int> pubsub_patterns{0};
+    std::atomic<int> multi_queued{-1};
 
     // Set by handlers, acted on by the connection after the reply is queued.
     bool close_after_reply = false;
@@ -45,6 +60,37 @@ struct ClientSession {
     // replied nothing: the connection waits for a wake or the deadline, then
     // runs the command again. Only the connection's thread touches it.
     std::shared_ptr<BlockedClient> blocked;
+
+    // MULTI ... EXEC (server/commands/transactions_family.cc). Only the
+    // connection's thread touches these.
+    struct Transaction {
+        bool active = false;   // between MULTI and EXEC/DISCARD
+        bool aborted = false;  // a command was rejected while queued: EXECABORT
+        std::vector<std::vector<std::string>> queued;
+    };
+    Transaction multi;
+    // WATCH: the flag the keyspace sets when a watched key changes, and the
+    // (db, key) pairs it is registered for. Null: nothing watched.
+    std::shared_ptr<storage::WatchFlag> watch_flag;
+    std::vector<std::pair<std::size_t, std::string>> watched;
+    // Set while EXEC runs its commands: blocking commands do not block but
+    // answer as if their timeout had passed, as Redis.
+    bool deny_blocking = false;
+
+    // Pub/Sub (server/commands/pubsub_family.cc), the connection's thread
+    // only: this client's entry in the registry (null until its first
+    // SUBSCRIBE or PSUBSCRIBE) and what it listens to.
+    std::shared_ptr<Subscriber> subscriber;
+    std::unordered_set<std::string> channels;
+    std::unordered_set<std::string> patterns;
+    std::size_t subscriptions() const { return channels.size() + patterns.size(); }
+    void count_subscriptions() {
+        pubsub_channels.store(static_cast<int>(channels.size()), std::memory_order_relaxed);
+        pubsub_patterns.store(static_cast<int>(patterns.size()), std::memory_order_relaxed);
+    }
+    // Set once by the connection: queues a published message for this
+    // client from any thread (pattern null: a channel message).
+    std::function<void(std::shared_ptr<const PublishedMessage>, std::shared_ptr<const std::string>)> deliver;
 
     struct Names {
         std::string name;

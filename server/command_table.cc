@@ -26,6 +26,8 @@ CommandTable CommandTable::build() {
     register_set_commands(table);
     register_list_commands(table);
     register_zset_commands(table);
+    register_transaction_commands(table);
+    register_pubsub_commands(table);
     return table;
 }
 

@@ -48,5 +48,7 @@ void register_hash_commands(CommandTable& table);
 void register_set_commands(CommandTable& table);
 void register_list_commands(CommandTable& table);
 void register_zset_commands(CommandTable& table);
+void register_transaction_commands(CommandTable& table);
+void register_pubsub_commands(CommandTable& table);
 
 }  // namespace tierkv::server

@@ -3,6 +3,7 @@
 // CONFIG GET/SET and the check that config.example.toml documents them all.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,6 +12,15 @@
 #include <vector>
 
 namespace tierkv::server {
+
+// One class of client-output-buffer-limit: a client is closed when its
+// pending output passes hard_bytes, or stays over soft_bytes for
+// soft_seconds (0: no such limit).
+struct OutputBufferLimit {
+    std::int64_t hard_bytes = 0;
+    std::int64_t soft_bytes = 0;
+    std::int64_t soft_seconds = 0;
+};
 
 struct Config {
     std::string bind = "127.0.0.1";
@@ -24,6 +34,13 @@ struct Config {
     std::string log_file;  // empty = stderr
     std::int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
     std::int64_t client_query_buffer_limit = 1024ll * 1024 * 1024;
+    // Redis's classes and defaults: normal, replica, pubsub. Only pubsub is
+    // enforced (subscribers that stop reading); tierkv has no replicas.
+    std::array<OutputBufferLimit, 3> client_output_buffer_limit = {{
+        {0, 0, 0},
+        {256ll * 1024 * 1024, 64ll * 1024 * 1024, 60},
+        {32ll * 1024 * 1024, 8ll * 1024 * 1024, 60},
+    }};
     int timeout = 0;  // idle seconds before a client is closed; 0 = never
     int hz = 10;      // background task frequency (active expiry)
     std::int64_t maxmemory = 0;

@@ -63,6 +63,53 @@ ConfigParam memory_param(std::string_view name, std::string_view description, bo
                        }};
 }
 
+// client-output-buffer-limit "<class> <hard> <soft> <soft seconds> ...",
+// any of the classes normal, replica (or slave) and pubsub, as Redis.
+ConfigParam output_buffer_limit_param() {
+    static constexpr std::array<std::string_view, 3> kClasses = {"normal", "slave", "pubsub"};
+    return ConfigParam{
+        "client-output-buffer-limit",
+        "Close clients whose pending output passes <hard>, or stays over <soft> for <seconds>: "
+        "\"<class> <hard> <soft> <seconds>\" for normal, replica, pubsub (pubsub is enforced).",
+        true,
+        [](const Config& c) {
+            std::string out;
+            for (std::size_t i = 0; i < kClasses.size(); ++i) {
+                const OutputBufferLimit& l = c.client_output_buffer_limit[i];
+                if (!out.empty()) out += ' ';
+                out += std::string(kClasses[i]) + ' ' + std::to_string(l.hard_bytes) + ' ' +
+                       std::to_string(l.soft_bytes) + ' ' + std::to_string(l.soft_seconds);
+            }
+            return out;
+        },
+        [](Config& c, std::string_view value) -> std::optional<std::string> {
+            std::vector<std::string> words;
+            for (std::size_t i = 0; i < value.size();) {
+                const std::size_t end = std::min(value.find(' ', i), value.size());
+                if (end > i) words.emplace_back(value.substr(i, end - i));
+                i = end + 1;
+            }
+            if (words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+            auto limits = c.client_output_buffer_limit;
+            for (std::size_t i = 0; i < words.size(); i += 4) {
+                std::string name = words[i];
+                for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                if (name == "replica") name = "slave";
+                const auto it = std::find(kClasses.begin(), kClasses.end(), name);
+                if (it == kClasses.end()) return "Invalid client class specified in buffer limit configuration.";
+                const auto hard = parse_memory_size(words[i + 1]);
+                const auto soft = parse_memory_size(words[i + 2]);
+                const auto seconds = parse_int(words[i + 3]);
+                if (!hard || !soft || !seconds || *hard < 0 || *soft < 0 || *seconds < 0) {
+                    return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+                }
+                limits[static_cast<std::size_t>(it - kClasses.begin())] = {*hard, *soft, *seconds};
+            }
+            c.client_output_buffer_limit = limits;
+            return std::nullopt;
+        }};
+}
+
 ConfigParam string_param(std::string_view name, std::string_view description, bool runtime,
                          std::string Config::*field, std::vector<std::string_view> allowed = {}) {
     return ConfigParam{name, description, runtime, [field](const Config& c) { return c.*field; },
@@ -127,6 +174,7 @@ std::vector<ConfigParam> make_params() {
                              &Config::proto_max_bulk_len, 1024 * 1024));
     p.push_back(memory_param("client-query-buffer-limit", "Largest unprocessed input a client may have.", true,
                              &Config::client_query_buffer_limit, 1024 * 1024));
+    p.push_back(output_buffer_limit_param());
     p.push_back(int_param("timeout", "Close clients idle this many seconds; 0 = never.", true, &Config::timeout, 0,
                           INT_MAX));
     p.push_back(int_param("hz", "Background task runs per second (active expiry).", true, &Config::hz, 1, 500));

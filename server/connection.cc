@@ -6,6 +6,7 @@
 
 #include "server/dispatcher.h"
 #include "server/server.h"
+#include "server/transactions.h"
 #include "storage/clock.h"
 
 namespace tierkv::server {
@@ -27,6 +28,12 @@ void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared
             if (auto self = weak.lock()) self->close_soon();
         });
     };
+    conn->session_->deliver = [weak, executor](std::shared_ptr<const PublishedMessage> message,
+                                               std::shared_ptr<const std::string> pattern) {
+        asio::post(executor, [weak, message = std::move(message), pattern = std::move(pattern)] {
+            if (auto self = weak.lock()) self->deliver(*message, pattern.get());
+        });
+    };
     conn->session_->wake = [weak, executor] {
         asio::post(executor, [weak] {
             if (auto self = weak.lock()) self->on_wake();
@@ -41,7 +48,8 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared
       session_(std::move(session)),
       input_(kInitialInput),
       reply_(output_),
-      block_timer_(socket_.get_executor()) {}
+      block_timer_(socket_.get_executor()),
+      write_done_(socket_.get_executor()) {}
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
@@ -51,12 +59,14 @@ Connection::~Connection() {
 
 void Connection::close_soon() {
     closing_ = true;
-    // A reply being written is finished first; an idle read is cut short.
-    if (!writing_) {
+    // A reply being written is finished first; an idle read is cut short,
+    // and so is a write of messages (a subscriber may never read them).
+    if (!writing_ || push_writing_) {
         asio::error_code ec;
         socket_.cancel(ec);
     }
     block_timer_.cancel();
+    write_done_.cancel();
 }
 
 void Connection::make_room_for_read() {
@@ -113,6 +123,8 @@ asio::awaitable<void> Connection::run() {
         spdlog::debug("client {}: {}", session_->id, e.what());
     }
     end_block();
+    discard_transaction(server_, *session_);
+    unsubscribe_all(server_, *session_);
     asio::error_code ec;
     socket_.shutdown(asio::socket_base::shutdown_both, ec);
     socket_.close(ec);
@@ -178,12 +190,104 @@ Connection::InputState Connection::process_input() {
 
 asio::awaitable<void> Connection::flush_output() {
     if (session_->durable_seq_needed != 0) co_await wait_until_durable();
+    // Messages being written go first; write_pushes() stops after its batch.
+    while (push_writing_ && !closing_) {
+        flush_waiting_ = true;
+        write_done_.expires_at(asio::steady_timer::time_point::max());
+        co_await write_done_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    }
+    flush_waiting_ = false;
+    if (closing_) co_return;
+    // Messages that arrived before these replies' commands ran precede them.
+    if (!push_out_.empty()) {
+        output_.insert(0, push_out_);
+        push_out_.clear();
+    }
     if (output_.empty()) co_return;
     writing_ = true;
     co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
     writing_ = false;
     server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
     output_.clear();
+    start_push_writer();  // messages that came during the write
+}
+
+// ---- pub/sub messages -------------------------------------------------------------
+
+void Connection::deliver(const PublishedMessage& message, const std::string* pattern) {
+    if (closing_) return;
+    // Unsubscribed since the message was sent: Redis would not deliver it either.
+    if (pattern ? !session_->patterns.contains(*pattern) : !session_->channels.contains(message.channel)) return;
+    // Replies of commands run so far wait to be sent (the connection is
+    // reading keys from the tier): the message goes after them, as in Redis.
+    // Never into output_ while flush_output() is writing it.
+    std::string& out = !writing_ && !output_.empty() ? output_ : push_out_;
+    protocol::ReplyBuilder push(out, session_->resp.load(std::memory_order_relaxed));
+    push.push(pattern ? 4 : 3);
+    push.bulk(pattern ? "pmessage" : "message");
+    if (pattern) push.bulk(*pattern);
+    push.bulk(message.channel);
+    push.bulk(message.payload);
+    session_->output_buffer_bytes = push_out_.size() + push_inflight_ + output_.size();
+    if (over_output_limit()) {
+        spdlog::warn("client {} ({}) closed for overcoming of output buffer limits (pubsub)", session_->id,
+                     session_->addr);
+        push_out_ = std::string();
+        closing_ = true;
+        asio::error_code ec;
+        socket_.cancel(ec);
+        block_timer_.cancel();
+        write_done_.cancel();
+        return;
+    }
+    if (!writing_ && &out == &push_out_) start_push_writer();
+}
+
+bool Connection::over_output_limit() {
+    const auto& hot = server_.hot();
+    const auto pending = static_cast<std::int64_t>(push_out_.size() + push_inflight_ + output_.size());
+    const std::int64_t hard = hot.pubsub_output_hard.load(std::memory_order_relaxed);
+    const std::int64_t soft = hot.pubsub_output_soft.load(std::memory_order_relaxed);
+    if (hard > 0 && pending > hard) return true;
+    if (soft > 0 && pending > soft) {
+        const std::int64_t now = storage::unix_time_ms();
+        if (over_soft_limit_since_ms_ == 0) over_soft_limit_since_ms_ = now;
+        return now - over_soft_limit_since_ms_ >= hot.pubsub_output_soft_seconds.load(std::memory_order_relaxed) * 1000;
+    }
+    over_soft_limit_since_ms_ = 0;
+    return false;
+}
+
+void Connection::start_push_writer() {
+    if (writing_ || closing_ || push_out_.empty()) return;
+    writing_ = push_writing_ = true;
+    asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_pushes(); },
+                   asio::detached);
+}
+
+asio::awaitable<void> Connection::write_pushes() {
+    std::string batch;
+    try {
+        while (!push_out_.empty() && !closing_ && !flush_waiting_) {
+            batch.swap(push_out_);
+            push_out_.clear();
+            push_inflight_ = batch.size();
+            co_await asio::async_write(socket_, asio::buffer(batch), asio::use_awaitable);
+            server_.stats().net_output_bytes.fetch_add(batch.size(), std::memory_order_relaxed);
+            push_inflight_ = 0;
+            batch.clear();
+            session_->output_buffer_bytes = push_out_.size();
+            if (batch.capacity() > kKeepBuffer) batch = std::string();
+        }
+    } catch (const std::system_error& e) {
+        spdlog::debug("client {}: {}", session_->id, e.what());
+        closing_ = true;
+        asio::error_code ec;
+        socket_.cancel(ec);
+    }
+    push_inflight_ = 0;
+    writing_ = push_writing_ = false;
+    write_done_.cancel();
 }
 
 // ---- the tier ----------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/client_session.h"
+#include "server/pubsub.h"
 
 namespace tierkv::server {
 
@@ -47,6 +48,15 @@ private:
     asio::awaitable<void> wait_for_tier_writer();
     asio::awaitable<void> flush_output();
 
+    // Pub/Sub: a published message for this client, on its thread. Messages
+    // leave through write_pushes() while the connection waits for input;
+    // flush_output() takes over (and keeps their order) when replies are due.
+    void deliver(const PublishedMessage& message, const std::string* pattern);
+    void start_push_writer();
+    asio::awaitable<void> write_pushes();
+    // client-output-buffer-limit, pubsub class.
+    bool over_output_limit();
+
     // While a command is blocked (session_->blocked, see server/blocking.h):
     // waits for a wake or the deadline without holding the thread, reading
     // (not running) any further input; false when the client went away.
@@ -80,6 +90,13 @@ private:
     std::vector<std::string_view> blocked_views_;
     asio::steady_timer block_timer_;
     bool woken_ = false;
+
+    std::string push_out_;            // messages not yet written
+    std::size_t push_inflight_ = 0;   // bytes write_pushes() is writing
+    bool push_writing_ = false;       // write_pushes() runs (writing_ is set too)
+    bool flush_waiting_ = false;      // flush_output() waits for write_pushes()
+    std::int64_t over_soft_limit_since_ms_ = 0;
+    asio::steady_timer write_done_;
 
     std::vector<std::string> keys_to_load_;
     bool loaded_for_next_command_ = false;  // load once per command, then run it regardless

@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "server/arguments.h"
 #include "server/command.h"
 #include "server/server.h"
+#include "server/transactions.h"
 #include "storage/clock.h"
 
 namespace tierkv::server {
@@ -135,12 +137,93 @@ std::vector<std::string> keys_in_tier(Server& server, const ClientSession& clien
         spec = args.size() >= 2 ? server.commands().find_subcommand(*spec, args[1]) : nullptr;
     }
     if (!spec || !spec->arity_accepts(args.size())) return {};
+    if (spec->name == "exec" && client.multi.active && !client.multi.aborted) {
+        // EXEC reads the keys of its queued commands before it locks their
+        // shards, so it never waits on the disk while holding them.
+        std::vector<std::string> out;
+        for (const auto& queued : client.multi.queued) {
+            const std::vector<std::string_view> views(queued.begin(), queued.end());
+            if (views.front() == "exec") continue;
+            for (std::string& key : keys_in_tier(server, client, views)) out.push_back(std::move(key));
+        }
+        return out;
+    }
     const std::vector<std::string_view> keys = spec->key_args(args);
     if (keys.empty()) return {};
     return server.keyspace().keys_on_disk(static_cast<std::size_t>(client.db.load()), keys, storage::unix_time_ms());
 }
 
 storage::DbView CommandContext::db() const { return locks.db(static_cast<std::size_t>(client.db.load())); }
+
+namespace {
+
+// Counts and logs an error reply written at `out_before`, if there is one.
+void account_error(Server& server, const ClientSession& client, protocol::ReplyBuilder& reply,
+                   std::string_view command, std::size_t out_before) {
+    if (reply.buffer().size() <= out_before || reply.buffer()[out_before] != '-') return;
+    server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
+    const std::string_view error = std::string_view(reply.buffer()).substr(out_before);
+    server.command_stats().record_error(error);
+    log_error_reply(client, command, error);
+}
+
+// Commands that run at once between MULTI and EXEC; every other is queued.
+bool runs_inside_multi(const CommandSpec& spec) {
+    return spec.name == "exec" || spec.name == "discard" || spec.name == "multi" || spec.name == "watch" ||
+           spec.name == "quit" || spec.name == "reset";
+}
+
+// What a RESP2 client with subscriptions may run (subscribe mode).
+bool allowed_when_subscribed(const CommandSpec& spec) {
+    return spec.name == "subscribe" || spec.name == "unsubscribe" || spec.name == "psubscribe" ||
+           spec.name == "punsubscribe" || spec.name == "ping" || spec.name == "quit" || spec.name == "reset";
+}
+
+}  // namespace
+
+const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args) {
+    const CommandSpec* spec = server.commands().find(args[0]);
+    if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+        if (const CommandSpec* sub = server.commands().find_subcommand(*spec, args[1])) return sub;
+    }
+    return spec;
+}
+
+void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                 std::span<const std::string_view> args, storage::KeyLock* held) {
+    reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
+    const std::size_t out_before = reply.buffer().size();
+    const auto started = std::chrono::steady_clock::now();
+    client.update_names([&](ClientSession::Names& n) { n.last_command = spec.name; });
+    {
+        const std::int64_t now = held ? held->now_ms() : storage::unix_time_ms();
+        const std::vector<std::string_view> keys = spec.key_args(args);
+        std::optional<storage::KeyLock> own;
+        if (!held) own.emplace(server.keyspace().lock(keys, now));
+        storage::KeyLock& locks = held ? *held : *own;
+        CommandContext ctx{args, spec, reply, client, server, locks, now};
+        try {
+            if (spec.has_flag(kDenyOom) && !make_room(server, locks, now)) {
+                reply.error(oom_error(server));
+            } else if (spec.has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
+                run_writing_through(ctx, keys);
+            } else {
+                spec.handler(ctx);
+            }
+        } catch (const std::exception& e) {
+            // A handler bug must cost one reply, not the server.
+            spdlog::error("command '{}' failed: {}", spec.name, e.what());
+            reply.buffer().resize(out_before);
+            reply.error(std::string("ERR internal error: ") + e.what());
+        }
+    }  // the shards are unlocked before the bookkeeping below (unless held)
+    const auto nanos = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+    const bool failed = reply.buffer().size() > out_before && reply.buffer()[out_before] == '-';
+    server.command_stats().record_call(spec.stats_slot, nanos, failed);
+    log_if_slow(server, client, spec, args, nanos / 1000);
+    account_error(server, client, reply, args[0], out_before);
+}
 
 void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
                      std::span<const std::string_view> args) {
@@ -158,41 +241,37 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
         reply.error("NOAUTH Authentication required.");
         rejected = std::exchange(spec, nullptr);
     }
-    if (rejected) server.command_stats().record_rejected(rejected->stats_slot);
-    if (spec) {
-        const auto started = std::chrono::steady_clock::now();
-        client.update_names([&](ClientSession::Names& n) { n.last_command = spec->name; });
-        {
-            const std::int64_t now = storage::unix_time_ms();
-            const std::vector<std::string_view> keys = spec->key_args(args);
-            storage::KeyLock locks = server.keyspace().lock(keys, now);
-            CommandContext ctx{args, *spec, reply, client, server, locks, now};
-            try {
-                if (spec->has_flag(kDenyOom) && !make_room(server, locks, now)) {
-                    reply.error(oom_error(server));
-                } else if (spec->has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
-                    run_writing_through(ctx, keys);
-                } else {
-                    spec->handler(ctx);
-                }
-            } catch (const std::exception& e) {
-                // A handler bug must cost one reply, not the server.
-                spdlog::error("command '{}' failed: {}", spec->name, e.what());
-                reply.buffer().resize(out_before);
-                reply.error(std::string("ERR internal error: ") + e.what());
-            }
-        }  // the shards are unlocked before the bookkeeping below
-        const auto nanos = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
-        const bool failed = reply.buffer().size() > out_before && reply.buffer()[out_before] == '-';
-        server.command_stats().record_call(spec->stats_slot, nanos, failed);
-        log_if_slow(server, client, *spec, args, nanos / 1000);
+    if (spec && client.resp.load(std::memory_order_relaxed) == 2 && client.subscriptions() > 0 &&
+        !allowed_when_subscribed(*spec)) {
+        reply.error("ERR Can't execute '" + spec->name +
+                    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        rejected = std::exchange(spec, nullptr);
     }
-    if (reply.buffer().size() > out_before && reply.buffer()[out_before] == '-') {
-        server.stats().error_replies.fetch_add(1, std::memory_order_relaxed);
-        const std::string_view error = std::string_view(reply.buffer()).substr(out_before);
-        server.command_stats().record_error(error);
-        log_error_reply(client, args[0], error);
+    if (rejected) server.command_stats().record_rejected(rejected->stats_slot);
+    if (rejected && rejected->name == "exec") {
+        // As Redis: a rejected EXEC ends any transaction, saying why.
+        std::string why = reply.buffer().substr(out_before);
+        reply.buffer().resize(out_before);
+        why = why.substr(why.starts_with("-ERR ") ? 5 : 1);
+        if (why.ends_with("\r\n")) why.resize(why.size() - 2);
+        discard_transaction(server, client);
+        reply.error("EXECABORT Transaction discarded because of: " + why);
+    } else if (client.multi.active && (!spec || !runs_inside_multi(*spec))) {
+        if (spec) {
+            // Queued: EXEC runs it. Copied, as the input buffer moves on.
+            client.multi.queued.emplace_back(args.begin(), args.end());
+            client.multi_queued.store(static_cast<int>(client.multi.queued.size()), std::memory_order_relaxed);
+            reply.simple("QUEUED");
+        } else {
+            client.multi.aborted = true;  // EXEC will answer EXECABORT
+        }
+        account_error(server, client, reply, args[0], out_before);
+        return;
+    }
+    if (spec) {
+        run_command(server, client, reply, *spec, args, nullptr);
+    } else {
+        account_error(server, client, reply, args[0], out_before);
     }
 }
 

@@ -10,12 +10,26 @@
 #include "protocol/reply_builder.h"
 #include "server/client_session.h"
 
+namespace tierkv::storage {
+class KeyLock;
+}
+
 namespace tierkv::server {
 
 class Server;
+struct CommandSpec;
 
 void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
                      std::span<const std::string_view> args);
+
+// Runs a command whose spec was resolved and checked (arity,
+// authentication), timing it and counting it. `held`: the caller (EXEC)
+// already holds the shards of its keys; null: locks them here.
+void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                 std::span<const std::string_view> args, storage::KeyLock* held);
+
+// The spec `args` names (a subcommand's for containers), or null.
+const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args);
 
 // True when the command in `args` may need room while the tier's writer is
 // far behind: it should wait (the connection pauses) rather than pile up

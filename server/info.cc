@@ -177,8 +177,8 @@ Fields stats_section(Server& server) {
     const std::uint64_t lookups = keys.hits + keys.misses;
     add(f, "keyspace_hit_ratio",
         fmt::format("{:.4f}", lookups ? static_cast<double>(keys.hits) / static_cast<double>(lookups) : 0.0));
-    add(f, "pubsub_channels", 0);
-    add(f, "pubsub_patterns", 0);
+    add(f, "pubsub_channels", server.pubsub().channel_count());
+    add(f, "pubsub_patterns", server.pubsub().patterns());
     add(f, "unexpected_error_replies", stats.unexpected_error_replies.load());
     add(f, "total_error_replies", stats.error_replies.load());
     return f;

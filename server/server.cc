@@ -93,6 +93,10 @@ Server::~Server() {
 void Server::apply_hot_settings(const Config& config) {
     hot_.proto_max_bulk_len = config.proto_max_bulk_len;
     hot_.client_query_buffer_limit = config.client_query_buffer_limit;
+    const OutputBufferLimit& pubsub_limit = config.client_output_buffer_limit[2];
+    hot_.pubsub_output_hard = pubsub_limit.hard_bytes;
+    hot_.pubsub_output_soft = pubsub_limit.soft_bytes;
+    hot_.pubsub_output_soft_seconds = pubsub_limit.soft_seconds;
     hot_.maxclients = config.maxclients;
     hot_.requires_auth = !config.requirepass.empty();
     keyspace_.set_maxmemory(config.maxmemory);

@@ -19,6 +19,7 @@
 #include "server/command_stats.h"
 #include "server/command_table.h"
 #include "server/config.h"
+#include "server/pubsub.h"
 #include "server/slowlog.h"
 #include "server/stats_sampler.h"
 #include "storage/keyspace.h"
@@ -50,6 +51,10 @@ struct HotSettings {
     std::atomic<bool> protected_mode{true};
     std::atomic<std::int64_t> slowlog_log_slower_than{0};
     std::atomic<std::int64_t> slowlog_max_len{0};
+    // client-output-buffer-limit's pubsub class (0: no limit).
+    std::atomic<std::int64_t> pubsub_output_hard{0};
+    std::atomic<std::int64_t> pubsub_output_soft{0};
+    std::atomic<std::int64_t> pubsub_output_soft_seconds{0};
 };
 
 class Server {
@@ -76,6 +81,7 @@ public:
     CommandStats& command_stats() { return command_stats_; }
     SlowLog& slowlog() { return slowlog_; }
     BlockingRegistry& blocking() { return blocking_; }
+    PubSubRegistry& pubsub() { return pubsub_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
@@ -124,6 +130,7 @@ private:
     CommandTable commands_;
     ClientRegistry clients_;
     BlockingRegistry blocking_;
+    PubSubRegistry pubsub_;
     ServerStats stats_;
     StatsSampler sampler_;
     CommandStats command_stats_;

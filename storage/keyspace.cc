@@ -32,6 +32,7 @@ Entry* DbView::find(std::string_view key) {
     if (e && e->expired(now_ms_)) {
         table.erase(key, h);
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
+        Keyspace::touch_watched(shard, db_, key);
         return nullptr;
     }
     if (!e && ks_->tier_) e = ks_->promote_locked(shard, db_, key, h, now_ms_);
@@ -60,6 +61,7 @@ Entry& DbView::set(std::string_view key, Value value) {
     const std::uint64_t h = ks_->hash(key);
     Table& table = table_for(h);
     Entry* e = table.find(key, h);
+    modified(key);
     if (!e) {
         // An older copy in the tier must not come back after this one goes.
         if (ks_->tier_ && ks_->tier_->may_contain(db_, key)) ks_->tier_->forget(db_, key, false);
@@ -73,6 +75,11 @@ Entry& DbView::set(std::string_view key, Value value) {
     return *e;
 }
 
+void DbView::modified(std::string_view key) {
+    if (ks_->watch_count_.load(std::memory_order_relaxed) == 0) return;  // nobody WATCHes: no hashing
+    Keyspace::touch_watched(*ks_->shards_[ks_->shard_index(ks_->hash(key))], db_, key);
+}
+
 void DbView::dirty(Table& table, Entry& entry) {
     // Without write-through a changed entry's copy in the tier is stale:
     // delete it, so evicting the entry later writes it again.
@@ -84,12 +91,14 @@ void DbView::dirty(Table& table, Entry& entry) {
 ValueEdit DbView::edit(Entry& entry) {
     Table& table = table_for(ks_->hash(entry.key));
     dirty(table, entry);
+    modified(entry.key);
     return ValueEdit(table, entry);
 }
 
 void DbView::replace_value(Entry& entry, Value value) {
     Table& table = table_for(ks_->hash(entry.key));
     dirty(table, entry);
+    modified(entry.key);
     entry.value = std::move(value);
     table.recharge(entry);
 }
@@ -97,13 +106,17 @@ void DbView::replace_value(Entry& entry, Value value) {
 bool DbView::erase(std::string_view key) {
     const std::uint64_t h = ks_->hash(key);
     Table& table = table_for(h);
-    if (Entry* e = table.find(key, h)) dirty(table, *e);
+    Entry* e = table.find(key, h);
+    if (!e) return false;
+    dirty(table, *e);
+    modified(key);
     return table.erase(key, h);
 }
 
 void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
     Table& table = table_for(ks_->hash(entry.key));
     if (entry.expire_at_ms != expire_at_ms) dirty(table, entry);
+    modified(entry.key);
     table.set_expire(entry, expire_at_ms);
 }
 
@@ -130,6 +143,60 @@ void DbView::write_through(std::string_view key, bool had_disk_copy) {
 }
 
 // ---- KeyLock --------------------------------------------------------------
+
+namespace {
+// The lock this thread's EXEC runs its commands under (KeyLock::Current).
+thread_local const KeyLock* t_current_lock = nullptr;
+}  // namespace
+
+KeyLock::Current::Current(const KeyLock& lock) : previous_(t_current_lock) { t_current_lock = &lock; }
+KeyLock::Current::~Current() { t_current_lock = previous_; }
+
+std::unique_lock<std::mutex> Keyspace::lock_shard(Shard& shard) {
+    if (t_current_lock && t_current_lock->holds(shard.mutex)) return {};
+    return std::unique_lock(shard.mutex);
+}
+
+// ---- WATCH ------------------------------------------------------------------
+
+std::string Keyspace::watch_name(std::size_t db, std::string_view key) {
+    std::string name;
+    name.reserve(key.size() + 2);
+    name.push_back(static_cast<char>(db >> 8));
+    name.push_back(static_cast<char>(db & 0xff));
+    name.append(key);
+    return name;
+}
+
+void Keyspace::touch_watched_slow(Shard& shard, std::size_t db, std::string_view key) {
+    auto it = shard.watched.find(watch_name(db, key));
+    if (it == shard.watched.end()) return;
+    for (const auto& flag : it->second) flag->dirty.store(true, std::memory_order_relaxed);
+}
+
+void Keyspace::watch(std::size_t db, std::string_view key, std::shared_ptr<WatchFlag> flag) {
+    Shard& shard = *shards_[shard_index(hash(key))];
+    auto& flags = shard.watched[watch_name(db, key)];
+    if (std::find(flags.begin(), flags.end(), flag) != flags.end()) return;
+    flags.push_back(std::move(flag));
+    watch_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Keyspace::unwatch(std::size_t db, std::string_view key, const WatchFlag* flag) {
+    Shard& shard = *shards_[shard_index(hash(key))];
+    const auto guard = lock_shard(shard);
+    auto it = shard.watched.find(watch_name(db, key));
+    if (it == shard.watched.end()) return;
+    const auto removed = std::erase_if(it->second, [&](const auto& f) { return f.get() == flag; });
+    watch_count_.fetch_sub(removed, std::memory_order_relaxed);
+    if (it->second.empty()) shard.watched.erase(it);
+}
+
+bool Keyspace::expired_in_memory(std::size_t db, std::string_view key, std::int64_t now_ms) {
+    const std::uint64_t h = hash(key);
+    const Entry* e = shards_[shard_index(h)]->dbs[db].find(key, h);
+    return e && e->expired(now_ms);
+}
 
 bool KeyLock::holds(const std::mutex& shard_mutex) const {
     for (const auto& lock : locks_) {
@@ -161,6 +228,15 @@ std::uint64_t Keyspace::hash(std::string_view key) const {
 }
 
 KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_ms) {
+    if (t_current_lock) {
+        // Inside EXEC, whose lock covers every key its commands name.
+        KeyLock lock(*this, now_ms);
+        for (std::string_view k : keys) {
+            Shard& shard = *shards_[shard_index(hash(k))];
+            if (!t_current_lock->holds(shard.mutex) && !lock.holds(shard.mutex)) lock.locks_.emplace_back(shard.mutex);
+        }
+        return lock;
+    }
     std::vector<std::size_t> indexes;
     indexes.reserve(keys.size());
     for (std::string_view k : keys) indexes.push_back(shard_index(hash(k)));
@@ -175,7 +251,10 @@ KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_
 KeyLock Keyspace::lock_all(std::int64_t now_ms) {
     KeyLock lock(*this, now_ms);
     lock.locks_.reserve(shards_.size());
-    for (auto& shard : shards_) lock.locks_.emplace_back(shard->mutex);
+    for (auto& shard : shards_) {
+        if (t_current_lock && t_current_lock->holds(shard->mutex)) continue;  // inside EXEC
+        lock.locks_.emplace_back(shard->mutex);
+    }
     return lock;
 }
 
@@ -197,7 +276,7 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
     std::vector<std::string> out;
     const bool all = pattern == "*";
     for (auto& shard : shards_) {
-        std::lock_guard guard(shard->mutex);
+        const auto guard = lock_shard(*shard);
         shard->dbs[db].for_each([&](const Entry& e) {
             if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key);
         });
@@ -238,7 +317,7 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
     };
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
-            std::lock_guard guard(shards_[shard]->mutex);
+            const auto guard = lock_shard(*shards_[shard]);
             const Table& table = shards_[shard]->dbs[db];
             if (table.size() == 0) {
                 table_cursor = 0;  // nothing to return, and empty shards cost no budget
@@ -269,7 +348,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
     for (;;) {
         std::size_t total = 0;
         for (std::size_t i = 0; i < shards_.size(); ++i) {
-            std::lock_guard guard(shards_[i]->mutex);
+            const auto guard = lock_shard(*shards_[i]);
             sizes[i] = shards_[i]->dbs[db].size();
             total += sizes[i];
         }
@@ -278,7 +357,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         std::size_t i = 0;
         while (pick >= sizes[i]) pick -= sizes[i++];
         Shard& shard = *shards_[i];
-        std::lock_guard guard(shard.mutex);
+        const auto guard = lock_shard(shard);
         Table& table = shard.dbs[db];
         Entry* e = table.random_entry(rng);
         if (!e) continue;  // emptied since it was counted
@@ -286,6 +365,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         const std::string key = e->key;
         table.erase(key, hash(key));
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
+        touch_watched(shard, db, key);
     }
 }
 
@@ -293,7 +373,15 @@ std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
     if (tier_) tier_->clear(db);
     std::vector<Table> old;
     for (auto& shard : shards_) {
-        std::lock_guard guard(shard->mutex);
+        const auto guard = lock_shard(*shard);
+        // As Redis: a watched key that existed in an emptied database changed.
+        for (auto& [name, flags] : shard->watched) {
+            const std::size_t key_db = (static_cast<unsigned char>(name[0]) << 8) | static_cast<unsigned char>(name[1]);
+            if (db && *db != key_db) continue;
+            const std::string_view key = std::string_view(name).substr(2);
+            if (!shard->dbs[key_db].find(key, hash(key))) continue;
+            for (const auto& flag : flags) flag->dirty.store(true, std::memory_order_relaxed);
+        }
         for (std::size_t i = 0; i < databases_; ++i) {
             if (db && *db != i) continue;
             old.push_back(std::move(shard->dbs[i]));
@@ -324,6 +412,7 @@ std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_st
                     if (e.expired(now_ms)) {
                         std::string key = e.key;
                         table.erase(key, hash(key));
+                        touch_watched(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key);
                         ++expired;
                     }
                 }
@@ -372,7 +461,7 @@ bool Keyspace::set_eviction_policy(std::string_view name) {
     }
     // One shard at a time: clients wait at most for one shard's rebuild.
     for (auto& shard : shards_) {
-        std::lock_guard guard(shard->mutex);
+        const auto guard = lock_shard(*shard);
         for (Table& table : shard->dbs) table.set_policy(make_eviction_policy(name, eviction_settings_));
     }
     return true;
@@ -393,6 +482,7 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
     if (!victim) return false;
     const std::string key = victim->key;
+    touch_watched(shard, static_cast<std::size_t>(fullest - shard.dbs.data()), key);
     if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
         const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,13 @@ struct KeyspaceStats {
 };
 
 class DbView;
+
+// One client's WATCH (MULTI/EXEC): set when any key it watches is written,
+// deleted, expires, is evicted or flushed. Shards keep the flags of their
+// watched keys; a shard with none pays one empty() check per change.
+struct WatchFlag {
+    std::atomic<bool> dirty{false};
+};
 
 // Changes a value in place (APPEND, SETRANGE, a hash field...) and recounts
 // the entry's memory when the edit is done.
@@ -94,6 +102,8 @@ private:
     DbView(Keyspace& ks, std::size_t db, std::int64_t now_ms) : ks_(&ks), db_(db), now_ms_(now_ms) {}
     Table& table_for(std::uint64_t hash);
     void dirty(Table& table, Entry& entry);
+    // The key changed: flags the clients watching it (WATCH).
+    void modified(std::string_view key);
 
     Keyspace* ks_;
     std::size_t db_;
@@ -110,6 +120,20 @@ public:
     DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_); }
     std::int64_t now_ms() const { return now_ms_; }
     bool holds(const std::mutex& shard_mutex) const;
+
+    // While a Current lives, this thread runs commands under `lock` (EXEC):
+    // the keyspace's own locking of a shard `lock` holds is skipped, so a
+    // command inside the transaction does not lock it twice.
+    class Current {
+    public:
+        explicit Current(const KeyLock& lock);
+        ~Current();
+        Current(const Current&) = delete;
+        Current& operator=(const Current&) = delete;
+
+    private:
+        const KeyLock* previous_;
+    };
 
 private:
     friend class Keyspace;
@@ -175,6 +199,16 @@ public:
     KeyspaceStats stats() const;
     void reset_stats();
 
+    // ---- WATCH ----
+    // `flag` is set when the key changes. The key's shard must be locked by
+    // the caller (the WATCH command names the key).
+    void watch(std::size_t db, std::string_view key, std::shared_ptr<WatchFlag> flag);
+    // Locks the key's shard (unless this thread's EXEC holds it).
+    void unwatch(std::size_t db, std::string_view key, const WatchFlag* flag);
+    // Under the key's shard lock: the key is present in memory but expired
+    // (a key that was live when WATCHed and has expired since).
+    bool expired_in_memory(std::size_t db, std::string_view key, std::int64_t now_ms);
+
     // ---- The RocksDB tier (optional) ----
     // From now on evicted entries spill to `tier` and lookups of keys not in
     // memory read them back. Set once, before serving.
@@ -236,7 +270,18 @@ private:
         std::vector<Table> dbs;
         ShardCounters counters;
         std::mt19937_64 rng;
+        // WATCHed keys (watch_name(db, key)) and the flags of their watchers.
+        std::unordered_map<std::string, std::vector<std::shared_ptr<WatchFlag>>> watched;
     };
+    static std::string watch_name(std::size_t db, std::string_view key);
+    // Under the shard's lock: `key` changed; flags its watchers.
+    static void touch_watched(Shard& shard, std::size_t db, std::string_view key) {
+        if (shard.watched.empty()) return;  // the common case
+        touch_watched_slow(shard, db, key);
+    }
+    static void touch_watched_slow(Shard& shard, std::size_t db, std::string_view key);
+    // Locks `shard` unless this thread's EXEC (KeyLock::Current) holds it.
+    static std::unique_lock<std::mutex> lock_shard(Shard& shard);
 
     Table make_table();
     // SCAN cursors with this bit walk the tier's keys in order after memory's.
@@ -275,6 +320,7 @@ private:
     std::int64_t start_ms_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::atomic<std::size_t> expire_next_shard_{0};
+    std::atomic<std::size_t> watch_count_{0};  // watched (key, client) pairs in all shards
     std::unique_ptr<Tier> tier_;  // destroyed first: it drains while the shards still exist
     bool write_through_ = false;
     // SCAN cursors in the tier phase: cursor id -> the last key returned.

@@ -13,6 +13,7 @@
 #include "server/command_table.h"
 #include "server/help_reply.h"
 #include "server/server.h"
+#include "server/transactions.h"
 #include "server/version.h"
 
 namespace tierkv::server {
@@ -28,6 +29,11 @@ constexpr std::string_view kDefaultUser = "default";
 void ping(CommandContext& ctx) {
     if (ctx.argc() > 2) {
         ctx.reply.error(arity_error("ping"));
+    } else if (ctx.client.subscriptions() > 0 && ctx.client.resp.load() == 2) {
+        // Subscribed (RESP2): Redis answers in the shape of a message.
+        ctx.reply.array(2);
+        ctx.reply.bulk("pong");
+        ctx.reply.bulk(ctx.argc() == 2 ? ctx.args[1] : std::string_view());
     } else if (ctx.argc() == 2) {
         ctx.reply.bulk(ctx.args[1]);
     } else {
@@ -198,6 +204,8 @@ void reset(CommandContext& ctx) {
     client.no_evict = false;
     client.no_touch = false;
     client.update_names([](ClientSession::Names& n) { n.name.clear(); });
+    discard_transaction(ctx.server, client);
+    unsubscribe_all(ctx.server, client);
     ctx.reply.simple("RESET");
 }
 
@@ -206,6 +214,8 @@ void reset(CommandContext& ctx) {
 // Flag letters as Redis prints them: none set is "N".
 std::string client_flags(const ClientSession& client) {
     std::string flags;
+    if (client.pubsub_channels.load() + client.pubsub_patterns.load() > 0) flags.push_back('P');
+    if (client.multi_queued.load() >= 0) flags.push_back('x');
     if (client.no_evict.load()) flags.push_back('e');
     if (client.no_touch.load()) flags.push_back('T');
     return flags.empty() ? "N" : flags;
@@ -219,11 +229,12 @@ std::string client_info_line(const ClientSession& client, std::int64_t now_ms, s
     const std::size_t qbuf = client.query_buffer_bytes.load();
     const std::size_t obl = client.output_buffer_bytes.load();
     return fmt::format(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 "
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} "
         "qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r "
         "cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         client.id, client.addr, client.laddr, client.fd, names.name, (now_ms - client.created_ms) / 1000,
-        (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(), qbuf, argv_bytes,
+        (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(),
+        client.pubsub_channels.load(), client.pubsub_patterns.load(), client.multi_queued.load(), qbuf, argv_bytes,
         obl, qbuf + obl + argv_bytes, names.last_command.empty() ? "NULL" : names.last_command,
         client.resp.load(), names.lib_name, names.lib_ver);
 }
@@ -240,13 +251,20 @@ void append_client_line(CommandContext& ctx, std::string& out, const ClientSessi
     out.push_back('\n');
 }
 
-// Redis's client types; tierkv's clients are all "normal".
-std::optional<bool> type_includes_our_clients(std::string_view type) {
-    if (iequals(type, "normal")) return true;
-    if (iequals(type, "master") || iequals(type, "slave") || iequals(type, "replica") || iequals(type, "pubsub")) {
-        return false;
-    }
+// Redis's client types: a client with subscriptions is "pubsub", the
+// others "normal"; tierkv has no master or replica clients.
+enum class ClientType { kNormal, kPubsub, kNone };
+
+std::optional<ClientType> parse_client_type(std::string_view type) {
+    if (iequals(type, "normal")) return ClientType::kNormal;
+    if (iequals(type, "pubsub")) return ClientType::kPubsub;
+    if (iequals(type, "master") || iequals(type, "slave") || iequals(type, "replica")) return ClientType::kNone;
     return std::nullopt;
+}
+
+bool is_type(const ClientSession& client, ClientType type) {
+    const bool pubsub = client.pubsub_channels.load() + client.pubsub_patterns.load() > 0;
+    return type == ClientType::kPubsub ? pubsub : type == ClientType::kNormal && !pubsub;
 }
 
 void reply_unknown_type(CommandContext& ctx, std::string_view type) {
@@ -276,9 +294,12 @@ void list_clients_by_id(CommandContext& ctx, std::string& out) {
 void client_list(CommandContext& ctx) {
     std::string out;
     if (ctx.argc() == 4 && iequals(ctx.args[2], "type")) {
-        auto includes = type_includes_our_clients(ctx.args[3]);
-        if (!includes) return reply_unknown_type(ctx, ctx.args[3]);
-        if (!*includes) return ctx.reply.verbatim(out);
+        const auto type = parse_client_type(ctx.args[3]);
+        if (!type) return reply_unknown_type(ctx, ctx.args[3]);
+        for (const auto& session : ctx.server.clients().snapshot()) {
+            if (is_type(*session, *type)) append_client_line(ctx, out, *session);
+        }
+        return ctx.reply.verbatim(out);
     } else if (ctx.argc() > 3 && iequals(ctx.args[2], "id")) {
         return list_clients_by_id(ctx, out);
     } else if (ctx.argc() != 2) {
@@ -301,11 +322,11 @@ struct KillFilter {
     std::optional<std::uint64_t> id;
     std::optional<std::string_view> addr;
     std::optional<std::string_view> laddr;
-    bool no_client_matches = false;  // TYPE master/replica/pubsub, which tierkv never has
+    std::optional<ClientType> type;
     bool skip_me = true;
 
     bool matches(const ClientSession& client) const {
-        if (no_client_matches) return false;
+        if (type && !is_type(client, *type)) return false;
         if (id && client.id != *id) return false;
         if (addr && client.addr != *addr) return false;
         if (laddr && client.laddr != *laddr) return false;
@@ -324,12 +345,12 @@ bool parse_kill_option(CommandContext& ctx, std::string_view option, std::string
         }
         filter.id = static_cast<std::uint64_t>(*id);
     } else if (iequals(option, "type")) {
-        auto includes = type_includes_our_clients(value);
-        if (!includes) {
+        const auto type = parse_client_type(value);
+        if (!type) {
             reply_unknown_type(ctx, value);
             return false;
         }
-        filter.no_client_matches |= !*includes;
+        filter.type = *type;
     } else if (iequals(option, "addr")) {
         filter.addr = value;
     } else if (iequals(option, "laddr")) {

@@ -392,7 +392,11 @@ void wait_for_push(CommandContext& ctx, std::span<const std::string_view> keys, 
 // A re-run (woken or timed out) treats a key that no longer holds a list as
 // empty, as Redis keeps such a client blocked; the first run replies WRONGTYPE.
 bool is_rerun(const CommandContext& ctx) { return ctx.client.blocked != nullptr; }
-bool timed_out(const CommandContext& ctx) { return ctx.client.blocked && ctx.client.blocked->timed_out; }
+// Inside EXEC (deny_blocking) a command that would block answers at once,
+// as if its timeout had passed.
+bool timed_out(const CommandContext& ctx) {
+    return ctx.client.deny_blocking || (ctx.client.blocked && ctx.client.blocked->timed_out);
+}
 
 // BLPOP / BRPOP key [key ...] timeout
 void blocking_pop(CommandContext& ctx, End end) {
@@ -440,6 +444,7 @@ void blocking_move(CommandContext& ctx, End from, End to) {
         move_element(ctx, from, to);  // replies the element or WRONGTYPE
         return end_block(ctx);
     }
+    if (ctx.client.deny_blocking) return ctx.reply.null();  // inside EXEC: as LMOVE
     if (timed_out(ctx)) {
         ctx.reply.null_array();  // sic: Redis 7.0 answers a timed-out BLMOVE with a null array too
         return end_block(ctx);
