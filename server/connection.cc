@@ -309,9 +309,17 @@ asio::awaitable<void> Connection::wait_until_durable() {
     storage::Tier* tier = server_.keyspace().tier();
     if (!server_.syncs_every_write() || !tier) co_return;
     asio::steady_timer timer(socket_.get_executor());
-    while (tier->durable_seq() < needed && tier->last_error().empty()) {
+    while (tier->durable_seq() < needed && !tier->failing()) {
         timer.expires_after(std::chrono::microseconds(100));
         co_await timer.async_wait(asio::use_awaitable);
+    }
+    if (tier->durable_seq() < needed) {
+        // The tier failed before these writes were synced: their replies
+        // must not say they were kept. Closing leaves the client knowing
+        // nothing was acknowledged.
+        spdlog::warn("client {}: closed, the tier failed before its writes were synced", session_->id);
+        output_.clear();
+        closing_ = true;
     }
 }
 

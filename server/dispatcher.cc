@@ -205,6 +205,11 @@ void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
         try {
             if (spec.has_flag(kDenyOom) && !make_room(server, locks, now)) {
                 reply.error(oom_error(server));
+            } else if (spec.has_flag(kWrite) && server.syncs_every_write() && server.keyspace().tier()->failing()) {
+                // Durability always cannot be kept: refuse, as Redis refuses
+                // writes when its AOF cannot be written.
+                reply.error("MISCONF Errors writing to the tier, so writes are refused while durability is always: " +
+                            server.keyspace().tier()->last_error());
             } else if (spec.has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
                 run_writing_through(ctx, keys);
             } else {

@@ -90,6 +90,47 @@ class Durability(unittest.TestCase):
         with self.server("always") as srv:
             self.check_all_there(srv.client(), acked, in_flight)
 
+    def test_always_refuses_writes_it_cannot_keep(self):
+        """On a full disk, durability always acknowledges nothing it could not
+        sync: writes get -MISCONF (or the connection closes for a write that
+        was waiting), and reads go on."""
+        mount_point = os.path.join(self.dir, "small")
+        os.mkdir(mount_point)
+        outer = self
+
+        class SmallDisk(TierkvServer):
+            def command_line(inner):
+                cmd = " ".join("'%s'" % a for a in TierkvServer.command_line(inner))
+                return ["unshare", "-m", "sh", "-c",
+                        "mount -t tmpfs -o size=16m tmpfs '%s' && exec %s" % (mount_point, cmd)]
+
+        rng = __import__("random").Random(3)
+        payload = bytes(rng.getrandbits(8) for _ in range(4000))
+        with SmallDisk(["--maxmemory", "64mb", "--tier-dir", os.path.join(mount_point, "tier"),
+                        "--durability", "always"]) as srv:
+            r = redis.Redis(port=srv.port, socket_timeout=10)
+            acked = []
+            refusal = None
+            for i in range(40000):
+                try:
+                    r.set("k:%d" % i, payload[i % 3000:][:1000])
+                    acked.append(i)
+                except redis.exceptions.ResponseError as e:
+                    refusal = str(e)
+                    break
+                except redis.exceptions.ConnectionError:
+                    refusal = "closed"
+                    r = redis.Redis(port=srv.port, socket_timeout=10)
+                    break
+            outer.assertIsNotNone(refusal, "the 16 MB disk never filled up")
+            if refusal != "closed":
+                outer.assertTrue(refusal.startswith("MISCONF Errors writing to the tier"), refusal)
+            with outer.assertRaises(redis.exceptions.ResponseError) as err:
+                r.set("after", "full")
+            outer.assertIn("MISCONF", str(err.exception))
+            sample = acked[::250] + acked[-5:]
+            outer.assertEqual([v is not None for v in r.mget(["k:%d" % i for i in sample])], [True] * len(sample))
+
     def test_everysec_keeps_writes_older_than_a_second(self):
         with self.server("everysec") as srv:
             r = srv.client()
