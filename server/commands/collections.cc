@@ -53,4 +53,36 @@ std::size_t keep_matching(std::vector<std::string>& items, std::string_view patt
     return kept;
 }
 
+std::optional<RandomCount> parse_random_count(CommandContext& ctx, std::string_view flag) {
+    const auto count = parse_int64(ctx.args[2]);
+    if (!count) {
+        ctx.reply.error(kErrNotInteger);
+        return std::nullopt;
+    }
+    if (*count == INT64_MIN) {
+        ctx.reply.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+        return std::nullopt;
+    }
+    const bool with_flag = ctx.argc() == 4 && iequals(ctx.args[3], flag);
+    if (ctx.argc() > 4 || (ctx.argc() == 4 && !with_flag)) {
+        ctx.reply.error(kErrSyntax);
+        return std::nullopt;
+    }
+    // Pairs are replied: twice the count must still fit.
+    if (with_flag && (*count < -(INT64_MAX / 2) || *count > INT64_MAX / 2)) {
+        ctx.reply.error("ERR value is out of range");
+        return std::nullopt;
+    }
+    return RandomCount{*count, with_flag};
+}
+
+std::optional<std::uint64_t> random_reply_size(CommandContext& ctx, std::int64_t count) {
+    const std::uint64_t wanted = count < 0 ? static_cast<std::uint64_t>(-count) : static_cast<std::uint64_t>(count);
+    if (count < 0 && wanted > kMaxRandomReply) {
+        ctx.reply.error("ERR value is out of range");
+        return std::nullopt;
+    }
+    return wanted;
+}
+
 }  // namespace tierkv::server

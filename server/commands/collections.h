@@ -91,6 +91,18 @@ std::mt19937_64& random_engine();
 // HRANDFIELD asks for that many elements, which Redis would build for ever.
 inline constexpr std::uint64_t kMaxRandomReply = 100'000'000;
 
+// HRANDFIELD / ZRANDMEMBER key count [WITHVALUES | WITHSCORES]: the count and
+// whether `flag` was given, checked in Redis's order before the key is read.
+// Replies the error and returns nullopt when they are wrong.
+struct RandomCount {
+    std::int64_t count;
+    bool with_flag;
+};
+std::optional<RandomCount> parse_random_count(CommandContext& ctx, std::string_view flag);
+// After the lookup: how many to reply (|count|), or nullopt after replying
+// an error for a repeating count (negative) too large to answer.
+std::optional<std::uint64_t> random_reply_size(CommandContext& ctx, std::int64_t count);
+
 // ---- HSCAN / SSCAN ----------------------------------------------------------
 
 struct ElementScanOptions {

@@ -533,23 +533,14 @@ void zrandmember(CommandContext& ctx) {
         if (!*entry) return ctx.reply.null();
         return ctx.reply.bulk(zset_of(**entry).random(random_engine()).member);
     }
-    const auto count = parse_int64(ctx.args[2]);
-    if (!count) return ctx.reply.error(kErrNotInteger);
-    if (*count == INT64_MIN) {
-        return ctx.reply.error(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-    }
-    const bool with_scores = ctx.argc() == 4 && iequals(ctx.args[3], "withscores");
-    if (ctx.argc() > 4 || (ctx.argc() == 4 && !with_scores)) return ctx.reply.error(kErrSyntax);
-    if (with_scores && (*count < -(INT64_MAX / 2) || *count > INT64_MAX / 2)) {
-        return ctx.reply.error("ERR value is out of range");
-    }
+    const auto args = parse_random_count(ctx, "withscores");
+    if (!args) return;
     const auto entry = find_zset(ctx, db);
     if (!entry) return;
-    if (!*entry || *count == 0) return ctx.reply.array(0);
-    const std::uint64_t wanted = *count < 0 ? static_cast<std::uint64_t>(-*count) : static_cast<std::uint64_t>(*count);
-    if (*count < 0 && wanted > kMaxRandomReply) return ctx.reply.error("ERR value is out of range");
-    reply_random_elements(ctx, zset_of(**entry), wanted, *count > 0, with_scores);
+    if (!*entry || args->count == 0) return ctx.reply.array(0);
+    const auto wanted = random_reply_size(ctx, args->count);
+    if (!wanted) return;
+    reply_random_elements(ctx, zset_of(**entry), *wanted, args->count > 0, args->with_flag);
 }
 
 // ---- ZUNIONSTORE ZINTERSTORE --------------------------------------------------------------
