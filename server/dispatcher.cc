@@ -88,14 +88,14 @@ std::string oom_error(Server& server) {
 }
 
 // Durability everysec/always: runs a write command, then sends the new state
-// of each key it names to the tier, and notes how far the tier must get
-// before the reply may leave (always).
-void run_writing_through(CommandContext& ctx, std::span<const std::string_view> keys) {
-    storage::DbView db = ctx.db();
-    std::vector<char> had_copy(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) had_copy[i] = db.has_disk_copy(keys[i]);
+// of every key it changed, in any database (MOVE, COPY ... DB), to the tier,
+// and notes how far the tier must get before the reply may leave (always).
+void run_writing_through(CommandContext& ctx) {
+    ctx.locks.start_recording();
     ctx.spec.handler(ctx);
-    for (std::size_t i = 0; i < keys.size(); ++i) db.write_through(keys[i], had_copy[i] != 0);
+    for (const storage::ChangedKey& c : ctx.locks.take_changed()) {
+        ctx.db(c.db).write_through(c.key, c.had_disk_copy);
+    }
     ctx.client.durable_seq_needed = ctx.server.keyspace().tier()->queued_seq();
 }
 
@@ -210,8 +210,8 @@ void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
                 // writes when its AOF cannot be written.
                 reply.error("MISCONF Errors writing to the tier, so writes are refused while durability is always: " +
                             server.keyspace().tier()->last_error());
-            } else if (spec.has_flag(kWrite) && server.keyspace().writes_through() && !keys.empty()) {
-                run_writing_through(ctx, keys);
+            } else if (spec.has_flag(kWrite) && server.keyspace().writes_through()) {
+                run_writing_through(ctx);
             } else {
                 spec.handler(ctx);
             }

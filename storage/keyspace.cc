@@ -76,6 +76,11 @@ Entry& DbView::set(std::string_view key, Value value) {
 }
 
 void DbView::modified(std::string_view key) {
+    if (lock_ && lock_->recording_) {
+        // Called before the change: the entry still shows its old state.
+        const Entry* e = table_for(ks_->hash(key)).find(key, ks_->hash(key));
+        lock_->record_change(db_, key, e && e->disk_copy);
+    }
     if (ks_->watch_count_.load(std::memory_order_relaxed) == 0) return;  // nobody WATCHes: no hashing
     Keyspace::touch_watched(*ks_->shards_[ks_->shard_index(ks_->hash(key))], db_, key);
 }
@@ -196,6 +201,12 @@ bool Keyspace::expired_in_memory(std::size_t db, std::string_view key, std::int6
     const std::uint64_t h = hash(key);
     const Entry* e = shards_[shard_index(h)]->dbs[db].find(key, h);
     return e && e->expired(now_ms);
+}
+
+void KeyLock::record_change(std::size_t db, std::string_view key, bool had_disk_copy) const {
+    const bool seen = std::any_of(changed_.begin(), changed_.end(),
+                                  [&](const ChangedKey& c) { return c.db == db && c.key == key; });
+    if (!seen) changed_.push_back(ChangedKey{db, std::string(key), had_disk_copy});
 }
 
 bool KeyLock::holds(const std::mutex& shard_mutex) const {

@@ -41,6 +41,7 @@ struct KeyspaceStats {
 };
 
 class DbView;
+class KeyLock;
 
 // One client's WATCH (MULTI/EXEC): set when any key it watches is written,
 // deleted, expires, is evicted or flushed. Shards keep the flags of their
@@ -99,7 +100,8 @@ public:
 
 private:
     friend class KeyLock;
-    DbView(Keyspace& ks, std::size_t db, std::int64_t now_ms) : ks_(&ks), db_(db), now_ms_(now_ms) {}
+    DbView(Keyspace& ks, std::size_t db, std::int64_t now_ms, const KeyLock* lock)
+        : ks_(&ks), db_(db), now_ms_(now_ms), lock_(lock) {}
     Table& table_for(std::uint64_t hash);
     void dirty(Table& table, Entry& entry);
     // The key changed: flags the clients watching it (WATCH).
@@ -108,6 +110,15 @@ private:
     Keyspace* ks_;
     std::size_t db_;
     std::int64_t now_ms_;
+    const KeyLock* lock_;  // records the keys a write-through command changes
+};
+
+// A key a command changed, in any database, and whether the tier held its
+// current value before (durability: written through after the command).
+struct ChangedKey {
+    std::size_t db;
+    std::string key;
+    bool had_disk_copy;
 };
 
 // Holds the locks of a set of shards for as long as it lives.
@@ -117,9 +128,18 @@ public:
     KeyLock& operator=(KeyLock&&) noexcept = default;
     ~KeyLock() = default;
 
-    DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_); }
+    DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_, this); }
     std::int64_t now_ms() const { return now_ms_; }
     bool holds(const std::mutex& shard_mutex) const;
+
+    // Durability: from start_recording() on, every key changed through this
+    // lock's DbViews is listed (once, with its state before the change)
+    // until take_changed().
+    void start_recording() const { recording_ = true; }
+    std::vector<ChangedKey> take_changed() const {
+        recording_ = false;
+        return std::exchange(changed_, {});
+    }
 
     // While a Current lives, this thread runs commands under `lock` (EXEC):
     // the keyspace's own locking of a shard `lock` holds is skipped, so a
@@ -139,9 +159,14 @@ private:
     friend class Keyspace;
     KeyLock(Keyspace& ks, std::int64_t now_ms) : ks_(&ks), now_ms_(now_ms) {}
 
+    friend class DbView;
+    void record_change(std::size_t db, std::string_view key, bool had_disk_copy) const;
+
     Keyspace* ks_;
     std::int64_t now_ms_;
     std::vector<std::unique_lock<std::mutex>> locks_;
+    mutable bool recording_ = false;
+    mutable std::vector<ChangedKey> changed_;
 };
 
 struct ScanPage {

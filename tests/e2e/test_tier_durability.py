@@ -136,13 +136,21 @@ class Durability(unittest.TestCase):
             r = srv.client()
             for i in range(3000):
                 r.set("e:%d" % i, "v%d" % i)
+            # Changes in another database are written through too.
+            r.set("moved", "m")
+            self.assertTrue(r.move("moved", 1))
+            r.set("copied", "c")
+            self.assertEqual(r.execute_command("COPY", "copied", "copy", "DB", "2"), 1)
             time.sleep(1.5)  # at least one WAL sync since the last write
             os.kill(srv.proc.pid, signal.SIGKILL)
             srv.proc.wait()
         with self.server("everysec") as srv:
             r = srv.client()
             self.assertEqual(r.mget(["e:%d" % i for i in range(3000)]), [b"v%d" % i for i in range(3000)])
-            self.assertEqual(r.dbsize(), 3000)
+            self.assertEqual(r.dbsize(), 3001)  # and "copied"
+            self.assertIsNone(r.get("moved"))
+            self.assertEqual(redis.Redis(port=srv.port, db=1).get("moved"), b"m")
+            self.assertEqual(redis.Redis(port=srv.port, db=2).get("copy"), b"c")
 
     def test_none_keeps_spilled_keys_and_the_tier_opens_after_kill_9(self):
         with self.server("none") as srv:
