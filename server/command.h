@@ -29,6 +29,10 @@ enum CommandFlag : std::uint32_t {
     kSkipSlowlog = 1u << 9,
     kAllowBusy = 1u << 10,
     kBlocking = 1u << 11,   // may block the client (BLPOP ...)
+    // Not Redis's (COMMAND INFO does not show it): reads keys of the RocksDB
+    // tier one after another (KEYS, SCAN), so with a tier it runs on the
+    // tier's threads, not on the event loop.
+    kWalksTier = 1u << 12,
 };
 
 // Key positions as Redis's legacy (first, last, step) triple; last < 0

@@ -132,11 +132,15 @@ asio::awaitable<void> Connection::run() {
 
 asio::awaitable<bool> Connection::run_input() {
     InputState state = process_input();
-    while (state == InputState::kLoadFromTier || state == InputState::kTierBacklog) {
+    for (;;) {
         if (state == InputState::kLoadFromTier) {
             co_await load_from_tier();
-        } else {
+        } else if (state == InputState::kTierBacklog) {
             co_await wait_for_tier_writer();
+        } else if (state == InputState::kRunOnTierPool) {
+            co_await run_on_tier_pool();
+        } else {
+            break;
         }
         state = process_input();
     }
@@ -173,6 +177,7 @@ Connection::InputState Connection::process_input() {
                 }
             }
             loaded_for_next_command_ = false;
+            if (walks_tier(server_, parser_.args())) return InputState::kRunOnTierPool;
             execute_command(server_, *session_, reply_, parser_.args());
         }
         if (session_->blocked) {
@@ -291,6 +296,19 @@ asio::awaitable<void> Connection::write_pushes() {
 }
 
 // ---- the tier ----------------------------------------------------------------------
+
+asio::awaitable<void> Connection::run_on_tier_pool() {
+    // This coroutine waits meanwhile, so the command has the connection's
+    // session and reply buffer to itself.
+    co_await asio::co_spawn(
+        server_.tier_pool(),
+        [this]() -> asio::awaitable<void> {
+            execute_command(server_, *session_, reply_, parser_.args());
+            co_return;
+        },
+        asio::use_awaitable);
+    input_begin_ += parser_.command_size();
+}
 
 asio::awaitable<void> Connection::wait_for_tier_writer() {
     storage::Tier* tier = server_.keyspace().tier();

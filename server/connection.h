@@ -27,7 +27,7 @@ public:
 
 private:
     asio::awaitable<void> run();
-    enum class InputState { kWaitForMore, kClose, kLoadFromTier, kTierBacklog };
+    enum class InputState { kWaitForMore, kClose, kLoadFromTier, kTierBacklog, kRunOnTierPool };
     // Runs every complete command in the input, up to one that blocks. Stops
     // early, leaving the command in the buffer, when it names keys that must
     // first be read from the tier (kLoadFromTier, the keys in keys_to_load_)
@@ -44,6 +44,9 @@ private:
     void collect_keys_ahead(std::size_t from);
     // Durability always: holds the replies until the tier has synced.
     asio::awaitable<void> wait_until_durable();
+    // Runs the command at the front of the input on the tier's threads (it
+    // walks the tier: KEYS, SCAN), then moves past it.
+    asio::awaitable<void> run_on_tier_pool();
     // Pauses this connection while the tier's writer is far behind.
     asio::awaitable<void> wait_for_tier_writer();
     asio::awaitable<void> flush_output();

@@ -130,6 +130,12 @@ bool must_wait_for_tier(Server& server, std::span<const std::string_view> args) 
     return spec && spec->has_flag(kDenyOom) && server.keyspace().over_memory_limit();
 }
 
+bool walks_tier(Server& server, std::span<const std::string_view> args) {
+    if (!server.keyspace().tier()) return false;
+    const CommandSpec* spec = server.commands().find(args[0]);
+    return spec && spec->has_flag(kWalksTier);
+}
+
 std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
                                       std::span<const std::string_view> args) {
     const CommandSpec* spec = server.commands().find(args[0]);

@@ -36,6 +36,10 @@ const CommandSpec* find_spec(const Server& server, std::span<const std::string_v
 // more spills in memory.
 bool must_wait_for_tier(Server& server, std::span<const std::string_view> args);
 
+// True when the command in `args` walks the tier (kWalksTier) and a tier is
+// attached: it should run on the tier's threads.
+bool walks_tier(Server& server, std::span<const std::string_view> args);
+
 // The keys the command in `args` names that are not in memory but may be in
 // the tier (no disk I/O); empty for unknown commands and commands with no keys.
 std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,

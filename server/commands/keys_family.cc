@@ -412,14 +412,14 @@ void register_key_commands(CommandTable& table) {
     table.add({.name = "touch", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = touch,
                .group = "generic", .summary = "Refreshes the last access time of keys; counts those that exist.",
                .since = "3.2.1", .complexity = "O(N) where N is the number of keys.", .syntax = "key [key ...]"});
-    table.add({.name = "keys", .arity = 2, .flags = kReadOnly, .handler = keys, .group = "generic",
+    table.add({.name = "keys", .arity = 2, .flags = kReadOnly | kWalksTier, .handler = keys, .group = "generic",
                .summary = "Returns every key name matching a pattern.", .since = "1.0.0",
                .complexity = "O(N) where N is the number of keys in the database.", .syntax = "pattern"});
-    table.add({.name = "scan", .arity = -2, .flags = kReadOnly, .handler = scan, .group = "generic",
+    table.add({.name = "scan", .arity = -2, .flags = kReadOnly | kWalksTier, .handler = scan, .group = "generic",
                .summary = "Walks the key names of the database a page at a time.", .since = "2.8.0",
                .complexity = "O(1) per call, O(N) for a complete walk.",
                .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]"});
-    table.add({.name = "randomkey", .arity = 1, .flags = kReadOnly, .handler = randomkey, .group = "generic",
+    table.add({.name = "randomkey", .arity = 1, .flags = kReadOnly | kWalksTier, .handler = randomkey, .group = "generic",
                .summary = "Returns a random key name of the database.", .since = "1.0.0", .complexity = "O(1)",
                .syntax = ""});
     table.add({.name = "rename", .arity = 3, .flags = kWrite, .keys = {1, 2, 1}, .handler = rename,

@@ -310,6 +310,27 @@ class Tier(unittest.TestCase):
             with open(srv.log_path) as f:
                 self.assertIn("writing to disk failed, spilling stops", f.read())
 
+    def test_keys_walks_the_tier_off_the_event_loop(self):
+        """With one event loop thread, PINGs from another client are answered
+        while KEYS reads 200,000 keys from disk: none waits as long as KEYS."""
+        with TierkvServer(["--threads", "1", "--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru",
+                           "--tier-dir", self.tier_dir]) as srv:
+            r = srv.client()
+            fill(r, 200000, size=50)
+            r.config_resetstat()
+            # Another process (no shared interpreter lock to skew the timing).
+            walker = subprocess.Popen(["redis-cli", "-p", str(srv.port), "keys", "*"], stdout=subprocess.DEVNULL)
+            pings = []
+            p = srv.client()
+            while walker.poll() is None:
+                t0 = time.monotonic()
+                p.ping()
+                pings.append(time.monotonic() - t0)
+            self.assertEqual(walker.wait(), 0)
+            keys_seconds = r.info("commandstats")["cmdstat_keys"]["usec"] / 1e6
+            self.assertGreater(keys_seconds, 0.02)  # long enough to tell
+            self.assertLess(max(pings), keys_seconds / 2, (max(pings), keys_seconds, len(pings)))
+
     def test_unusable_tier_directory_is_a_clear_start_up_error(self):
         # Locked by another running tierkv.
         with TierServer(self.tier_dir):
