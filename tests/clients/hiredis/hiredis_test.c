@@ -141,6 +141,45 @@ static void test_hello(void) {
 #endif
 }
 
+// Checks one element of an array reply (the array frees it).
+static void expect_element(const redisReply *array, size_t i, const char *text, const char *what) {
+    const redisReply *e = array->element[i];
+    if (e->type != REDIS_REPLY_STRING || e->len != strlen(text) || memcmp(e->str, text, e->len) != 0)
+        fail("%s: element %zu is \"%.*s\" (type %d), expected \"%s\"", what, i, (int)e->len, e->str ? e->str : "",
+             e->type, text);
+    checks++;
+}
+
+// A second connection subscribes; messages published on the first arrive
+// as ["message", channel, payload] arrays, in publish order.
+static void test_pubsub(int port) {
+    struct timeval timeout = {5, 0};
+    redisContext *sub = redisConnectWithTimeout("127.0.0.1", port, timeout);
+    if (sub == NULL || sub->err) fail("connect subscriber: %s", sub ? sub->errstr : "out of memory");
+    redisSetTimeout(sub, timeout);
+    redisReply *r = typed(redisCommand(sub, "SUBSCRIBE news"), REDIS_REPLY_ARRAY, "SUBSCRIBE");
+    if (r->elements != 3) fail("SUBSCRIBE: %zu elements, expected 3", r->elements);
+    expect_element(r, 0, "subscribe", "SUBSCRIBE");
+    expect_element(r, 1, "news", "SUBSCRIBE");
+    if (r->element[2]->type != REDIS_REPLY_INTEGER || r->element[2]->integer != 1) fail("SUBSCRIBE: count is not 1");
+    freeReplyObject(r);
+    expect_integer(cmd("PUBLISH news %s", "one"), 1, "PUBLISH one");
+    expect_integer(cmd("PUBLISH news %s", "two"), 1, "PUBLISH two");
+    expect_integer(cmd("PUBLISH nobody %s", "x"), 0, "PUBLISH to nobody");
+    const char *payloads[] = {"one", "two"};
+    for (int i = 0; i < 2; ++i) {
+        redisReply *m = NULL;
+        if (redisGetReply(sub, (void **)&m) != REDIS_OK || m == NULL) fail("message %d: %s", i, sub->errstr);
+        typed(m, REDIS_REPLY_ARRAY, "message");
+        if (m->elements != 3) fail("message: %zu elements, expected 3", m->elements);
+        expect_element(m, 0, "message", "message");
+        expect_element(m, 1, "news", "message");
+        expect_element(m, 2, payloads[i], "message");
+        freeReplyObject(m);
+    }
+    redisFree(sub);
+}
+
 int main(void) {
     const char *port = getenv("TIERKV_PORT");
     if (port == NULL) fail("TIERKV_PORT is not set (run through tests/clients/with_server.py)");
@@ -153,6 +192,7 @@ int main(void) {
     test_pipeline();
     test_errors();
     test_hello();
+    test_pubsub(atoi(port));
 
     expect_text(cmd("QUIT"), REDIS_REPLY_STATUS, "OK", "QUIT");
     redisFree(ctx);

@@ -1,6 +1,7 @@
 // tierkv as ioredis sees it: the connect handshake (SELECT, CLIENT SETNAME,
 // CLIENT SETINFO, the INFO ready check), strings and expiry, Buffers,
-// pipelines, MULTI/EXEC when tierkv has it, error replies and scanStream.
+// pipelines, MULTI/EXEC when tierkv has it, error replies, scanStream and
+// pub/sub.
 // ioredis 5 speaks RESP2 only. Run: with_server.py node ioredis.test.js
 'use strict';
 const { describe, it, before, after } = require('node:test');
@@ -124,6 +125,30 @@ describe('ioredis ' + installedVersion('ioredis'), () => {
     assert.equal(seen.length, 1000);
     assert.equal(new Set(seen).size, 1000);
     assert.ok(seen.every((key) => key.startsWith('scan:')));
+  });
+
+  it('pub/sub: subscribe, psubscribe, messages in publish order', { timeout }, async () => {
+    const sub = new Redis(options);
+    try {
+      const got = [];
+      const done = new Promise((resolve) => {
+        sub.on('message', (channel, message) => { got.push(['message', channel, message]); if (got.length === 4) resolve(); });
+        sub.on('pmessage', (pattern, channel, message) => { got.push([pattern, channel, message]); if (got.length === 4) resolve(); });
+      });
+      assert.equal(await sub.subscribe('news'), 1);
+      assert.equal(await sub.psubscribe('ev:*'), 2);
+      assert.equal(await redis.publish('news', 'one'), 1);
+      assert.equal(await redis.publish('ev:a', 'two'), 1);
+      assert.equal(await redis.publish('news', 'three'), 1);
+      assert.equal(await redis.publish('nobody', 'x'), 0);
+      assert.equal(await redis.publish('ev:b', 'four'), 1);
+      await done;
+      assert.deepEqual(got, [['message', 'news', 'one'], ['ev:*', 'ev:a', 'two'], ['message', 'news', 'three'],
+        ['ev:*', 'ev:b', 'four']]);
+      assert.deepEqual(await redis.pubsub('NUMSUB', 'news'), ['news', 1]);
+    } finally {
+      sub.disconnect();
+    }
   });
 
   it('RESP3', { skip: 'ioredis 5 speaks RESP2 only' }, () => {});

@@ -1,7 +1,7 @@
 // tierkv as node-redis v4 (npm "redis") sees it: the connect handshake
 // (SELECT, CLIENT SETNAME, CLIENT SETINFO), strings and expiry, Buffers,
 // pipelining (automatic and execAsPipeline), MULTI/EXEC when tierkv has it,
-// error replies, INFO and scanIterator. node-redis v4 speaks RESP2 only.
+// error replies, INFO, scanIterator and pub/sub. node-redis v4 speaks RESP2 only.
 // Run: with_server.py node node-redis.test.js
 'use strict';
 const { describe, it, before, after } = require('node:test');
@@ -127,6 +127,29 @@ describe('node-redis ' + installedVersion('redis'), () => {
     assert.equal(seen.length, 1000);
     assert.equal(new Set(seen).size, 1000);
     assert.ok(seen.every((key) => key.startsWith('scan:')));
+  });
+
+  it('pub/sub: subscribe, pSubscribe, messages in publish order', { timeout }, async () => {
+    const sub = await connect();
+    try {
+      const got = [];
+      let resolve;
+      const done = new Promise((r) => { resolve = r; });
+      const note = (entry) => { got.push(entry); if (got.length === 3) resolve(); };
+      await sub.subscribe('news', (message, channel) => note([channel, message]));
+      await sub.pSubscribe('ev:*', (message, channel) => note(['ev:*', channel, message]));
+      assert.equal(await client.publish('news', 'one'), 1);
+      assert.equal(await client.publish('ev:a', 'two'), 1);
+      assert.equal(await client.publish('nobody', 'x'), 0);
+      assert.equal(await client.publish('news', 'three'), 1);
+      await done;
+      assert.deepEqual(got, [['news', 'one'], ['ev:*', 'ev:a', 'two'], ['news', 'three']]);
+      assert.deepEqual({ ...(await client.pubSubNumSub('news')) }, { news: 1 });
+      await sub.unsubscribe('news');
+      assert.deepEqual({ ...(await client.pubSubNumSub('news')) }, { news: 0 });
+    } finally {
+      await sub.quit();
+    }
   });
 
   it('RESP3', { skip: 'node-redis v4 speaks RESP2 only' }, () => {});
