@@ -168,16 +168,23 @@ Connection::InputState Connection::process_input() {
             return InputState::kClose;
         }
         if (!parser_.args().empty()) {
-            if (must_wait_for_tier(server_, parser_.args())) return InputState::kTierBacklog;
-            if (!loaded_for_next_command_ && server_.keyspace().tier()) {
-                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
-                if (!keys_to_load_.empty()) {
-                    collect_keys_ahead(input_begin_ + parser_.command_size());
-                    return InputState::kLoadFromTier;
+            if (server_.keyspace().tier()) {
+                TierPlan plan = plan_tier_step(server_, *session_, parser_.args(), loaded_for_next_command_);
+                switch (plan.step) {
+                    case TierStep::kWaitForWriter:
+                        return InputState::kTierBacklog;
+                    case TierStep::kLoadKeys:
+                        keys_to_load_ = std::move(plan.keys);
+                        collect_keys_ahead(input_begin_ + parser_.command_size());
+                        return InputState::kLoadFromTier;
+                    case TierStep::kRunOnTierPool:
+                        loaded_for_next_command_ = false;
+                        return InputState::kRunOnTierPool;
+                    case TierStep::kRun:
+                        break;
                 }
             }
             loaded_for_next_command_ = false;
-            if (walks_tier(server_, parser_.args())) return InputState::kRunOnTierPool;
             execute_command(server_, *session_, reply_, parser_.args());
         }
         if (session_->blocked) {

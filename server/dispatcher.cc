@@ -123,27 +123,14 @@ std::string to_upper(std::string_view s) {
     return out;
 }
 
-bool must_wait_for_tier(Server& server, std::span<const std::string_view> args) {
-    const storage::Tier* tier = server.keyspace().tier();
-    if (!tier || !tier->backlogged() || tier->failing()) return false;
-    const CommandSpec* spec = server.commands().find(args[0]);
-    return spec && spec->has_flag(kDenyOom) && server.keyspace().over_memory_limit();
-}
+namespace {
 
-bool walks_tier(Server& server, std::span<const std::string_view> args) {
-    if (!server.keyspace().tier()) return false;
-    const CommandSpec* spec = server.commands().find(args[0]);
-    return spec && spec->has_flag(kWalksTier);
-}
-
-std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
+// The keys `spec`'s command in `args` names that are not in memory but may
+// be in the tier (no disk I/O).
+std::vector<std::string> tier_keys_of(Server& server, const ClientSession& client, const CommandSpec& spec,
                                       std::span<const std::string_view> args) {
-    const CommandSpec* spec = server.commands().find(args[0]);
-    if (spec && !spec->subcommands.empty()) {
-        spec = args.size() >= 2 ? server.commands().find_subcommand(*spec, args[1]) : nullptr;
-    }
-    if (!spec || !spec->arity_accepts(args.size())) return {};
-    if (spec->name == "exec" && client.multi.active && !client.multi.aborted) {
+    if (!spec.arity_accepts(args.size())) return {};
+    if (spec.name == "exec" && client.multi.active && !client.multi.aborted) {
         // EXEC reads the keys of its queued commands before it locks their
         // shards, so it never waits on the disk while holding them.
         std::vector<std::string> out;
@@ -154,9 +141,33 @@ std::vector<std::string> keys_in_tier(Server& server, const ClientSession& clien
         }
         return out;
     }
-    const std::vector<std::string_view> keys = spec->key_args(args);
+    const std::vector<std::string_view> keys = spec.key_args(args);
     if (keys.empty()) return {};
     return server.keyspace().keys_on_disk(static_cast<std::size_t>(client.db.load()), keys, storage::unix_time_ms());
+}
+
+}  // namespace
+
+std::vector<std::string> keys_in_tier(Server& server, const ClientSession& client,
+                                      std::span<const std::string_view> args) {
+    const CommandSpec* spec = find_spec(server, args);
+    return spec ? tier_keys_of(server, client, *spec, args) : std::vector<std::string>{};
+}
+
+TierPlan plan_tier_step(Server& server, const ClientSession& client, std::span<const std::string_view> args,
+                        bool keys_loaded) {
+    TierPlan plan;
+    const storage::Tier* tier = server.keyspace().tier();
+    const CommandSpec* spec = tier ? find_spec(server, args) : nullptr;
+    if (!spec) return plan;
+    if (spec->has_flag(kDenyOom) && tier->backlogged() && !tier->failing() && server.keyspace().over_memory_limit()) {
+        plan.step = TierStep::kWaitForWriter;
+    } else if (!keys_loaded && !(plan.keys = tier_keys_of(server, client, *spec, args)).empty()) {
+        plan.step = TierStep::kLoadKeys;
+    } else if (spec->has_flag(kWalksTier)) {
+        plan.step = TierStep::kRunOnTierPool;
+    }
+    return plan;
 }
 
 storage::DbView CommandContext::db() const { return locks.db(static_cast<std::size_t>(client.db.load())); }

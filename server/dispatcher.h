@@ -31,14 +31,21 @@ void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
 // The spec `args` names (a subcommand's for containers), or null.
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args);
 
-// True when the command in `args` may need room while the tier's writer is
-// far behind: it should wait (the connection pauses) rather than pile up
-// more spills in memory.
-bool must_wait_for_tier(Server& server, std::span<const std::string_view> args);
-
-// True when the command in `args` walks the tier (kWalksTier) and a tier is
-// attached: it should run on the tier's threads.
-bool walks_tier(Server& server, std::span<const std::string_view> args);
+// What must happen before the command in `args` runs, when a tier is
+// attached (no disk I/O here):
+//  kWaitForWriter: it may need room while the tier's writer is far behind,
+//                  so the connection pauses rather than pile up more spills;
+//  kLoadKeys:      `keys` are not in memory but may be in the tier: read them
+//                  first, off the event loop (skipped when `keys_loaded`);
+//  kRunOnTierPool: it walks the tier (kWalksTier: KEYS, SCAN), so it runs on
+//                  the tier's threads.
+enum class TierStep { kRun, kWaitForWriter, kLoadKeys, kRunOnTierPool };
+struct TierPlan {
+    TierStep step = TierStep::kRun;
+    std::vector<std::string> keys;
+};
+TierPlan plan_tier_step(Server& server, const ClientSession& client, std::span<const std::string_view> args,
+                        bool keys_loaded);
 
 // The keys the command in `args` names that are not in memory but may be in
 // the tier (no disk I/O); empty for unknown commands and commands with no keys.
