@@ -3,12 +3,14 @@
 // a collection left empty (as Redis does), random numbers, and HSCAN/SSCAN.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include "server/arguments.h"
@@ -99,6 +101,32 @@ struct RandomCount {
     bool with_flag;
 };
 std::optional<RandomCount> parse_random_count(CommandContext& ctx, std::string_view flag);
+// HRANDFIELD / ZRANDMEMBER: replies `count` random elements with `reply`
+// (each distinct when `distinct`, then at most `size`), the way Redis picks
+// them: every element in the collection's order when all are wanted, a
+// shuffle of them all when many are, otherwise random draws until enough
+// distinct ones came up. `random()` draws one element, `all()` lists them
+// in order, `key_of(element)` is what makes two of them the same.
+template <class Random, class All, class KeyOf, class Reply>
+void reply_random_picks(std::uint64_t size, std::uint64_t count, bool distinct, Random random, All all, KeyOf key_of,
+                        Reply reply) {
+    if (!distinct) {
+        for (std::uint64_t i = 0; i < count; ++i) reply(random());
+        return;
+    }
+    if (count == size || count * 3 > size) {
+        auto elements = all();
+        if (count != size) std::shuffle(elements.begin(), elements.end(), random_engine());
+        for (std::uint64_t i = 0; i < count; ++i) reply(elements[i]);
+        return;
+    }
+    std::unordered_set<std::string_view> picked;
+    while (picked.size() < count) {
+        const auto element = random();
+        if (picked.insert(key_of(element)).second) reply(element);
+    }
+}
+
 // After the lookup: how many to reply (|count|), or nullopt after replying
 // an error for a repeating count (negative) too large to answer.
 std::optional<std::uint64_t> random_reply_size(CommandContext& ctx, std::int64_t count);

@@ -206,31 +206,18 @@ void reply_pair(CommandContext& ctx, HashValue::Pair pair, bool with_values) {
 // `count` fields, or as many as the hash has when `distinct`.
 void reply_random_fields(CommandContext& ctx, const HashValue& hash, std::uint64_t count, bool distinct,
                          bool with_values) {
-    const std::size_t size = hash.size();
-    if (distinct) count = std::min<std::uint64_t>(count, size);
+    if (distinct) count = std::min<std::uint64_t>(count, hash.size());
     ctx.reply.array(with_values && !ctx.reply.resp3() ? 2 * count : count);
-    auto& rng = random_engine();
-    if (!distinct) {
-        for (std::uint64_t i = 0; i < count; ++i) reply_pair(ctx, hash.random(rng), with_values);
-        return;
-    }
-    if (count == size) {  // the whole hash, in its own order, as Redis
-        hash.for_each([&](std::string_view f, std::string_view v) { reply_pair(ctx, {f, v}, with_values); });
-        return;
-    }
-    if (count * 3 > size) {  // many of them: shuffle them all, take the first `count`
-        std::vector<HashValue::Pair> all;
-        all.reserve(size);
-        hash.for_each([&](std::string_view f, std::string_view v) { all.push_back({f, v}); });
-        std::shuffle(all.begin(), all.end(), rng);
-        for (std::uint64_t i = 0; i < count; ++i) reply_pair(ctx, all[i], with_values);
-        return;
-    }
-    std::unordered_set<std::string_view> picked;
-    while (picked.size() < count) {
-        const HashValue::Pair pair = hash.random(rng);
-        if (picked.insert(pair.field).second) reply_pair(ctx, pair, with_values);
-    }
+    reply_random_picks(
+        hash.size(), count, distinct, [&] { return hash.random(random_engine()); },
+        [&] {
+            std::vector<HashValue::Pair> all;
+            all.reserve(hash.size());
+            hash.for_each([&](std::string_view f, std::string_view v) { all.push_back({f, v}); });
+            return all;
+        },
+        [](const HashValue::Pair& p) { return p.field; },
+        [&](const HashValue::Pair& p) { reply_pair(ctx, p, with_values); });
 }
 
 void hrandfield(CommandContext& ctx) {

@@ -502,27 +502,18 @@ void reply_random_element(CommandContext& ctx, ZSetValue::Element e, bool with_s
 
 void reply_random_elements(CommandContext& ctx, const ZSetValue& z, std::uint64_t count, bool distinct,
                            bool with_scores) {
-    const std::size_t size = z.size();
-    if (distinct) count = std::min<std::uint64_t>(count, size);
+    if (distinct) count = std::min<std::uint64_t>(count, z.size());
     ctx.reply.array(with_scores && !ctx.reply.resp3() ? 2 * count : count);
-    auto& rng = random_engine();
-    if (!distinct) {
-        for (std::uint64_t i = 0; i < count; ++i) reply_random_element(ctx, z.random(rng), with_scores);
-        return;
-    }
-    std::vector<ZSetValue::Element> all;
-    if (count == size || count * 3 > size) {
-        all.reserve(size);
-        z.for_each([&](std::string_view m, double s) { all.push_back({m, s}); });
-        if (count != size) std::shuffle(all.begin(), all.end(), rng);
-        for (std::uint64_t i = 0; i < count; ++i) reply_random_element(ctx, all[i], with_scores);
-        return;
-    }
-    std::unordered_set<std::string_view> picked;
-    while (picked.size() < count) {
-        const ZSetValue::Element e = z.random(rng);
-        if (picked.insert(e.member).second) reply_random_element(ctx, e, with_scores);
-    }
+    reply_random_picks(
+        z.size(), count, distinct, [&] { return z.random(random_engine()); },
+        [&] {
+            std::vector<ZSetValue::Element> all;
+            all.reserve(z.size());
+            z.for_each([&](std::string_view m, double s) { all.push_back({m, s}); });
+            return all;
+        },
+        [](const ZSetValue::Element& e) { return e.member; },
+        [&](const ZSetValue::Element& e) { reply_random_element(ctx, e, with_scores); });
 }
 
 void zrandmember(CommandContext& ctx) {
