@@ -85,4 +85,10 @@ std::optional<std::uint64_t> random_reply_size(CommandContext& ctx, std::int64_t
     return wanted;
 }
 
+void reply_empty_scan(CommandContext& ctx) {
+    ctx.reply.array(2);
+    ctx.reply.bulk("0");
+    ctx.reply.array(0);
+}
+
 }  // namespace tierkv::server

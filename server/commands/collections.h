@@ -133,6 +133,9 @@ std::optional<std::uint64_t> random_reply_size(CommandContext& ctx, std::int64_t
 
 // ---- HSCAN / SSCAN ----------------------------------------------------------
 
+// HSCAN / SSCAN / ZSCAN of a missing key: cursor 0 and no elements.
+void reply_empty_scan(CommandContext& ctx);
+
 struct ElementScanOptions {
     std::size_t count = 10;
     std::string_view pattern;  // empty: no MATCH

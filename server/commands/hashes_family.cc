@@ -246,11 +246,7 @@ void hscan(CommandContext& ctx) {
     DbView db = ctx.db();
     const auto entry = find_hash(ctx, db);
     if (!entry) return;
-    if (!*entry) {
-        ctx.reply.array(2);
-        ctx.reply.bulk("0");
-        return ctx.reply.array(0);
-    }
+    if (!*entry) return reply_empty_scan(ctx);
     const auto opts = parse_element_scan_options(ctx, 3);
     if (!opts) return;
     const HashValue& hash = hash_of(**entry);

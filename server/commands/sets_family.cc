@@ -345,11 +345,7 @@ void sscan(CommandContext& ctx) {
     DbView db = ctx.db();
     const auto entry = find_set(ctx, db, ctx.args[1]);
     if (!entry) return;
-    if (!*entry) {
-        ctx.reply.array(2);
-        ctx.reply.bulk("0");
-        return ctx.reply.array(0);
-    }
+    if (!*entry) return reply_empty_scan(ctx);
     const auto opts = parse_element_scan_options(ctx, 3);
     if (!opts) return;
     const SetValue& set = set_of(**entry);

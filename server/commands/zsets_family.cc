@@ -666,11 +666,7 @@ void zscan(CommandContext& ctx) {
     DbView db = ctx.db();
     const auto entry = find_zset(ctx, db);
     if (!entry) return;
-    if (!*entry) {
-        ctx.reply.array(2);
-        ctx.reply.bulk("0");
-        return ctx.reply.array(0);
-    }
+    if (!*entry) return reply_empty_scan(ctx);
     const auto opts = parse_element_scan_options(ctx, 3);
     if (!opts) return;
     const ZSetValue& z = zset_of(**entry);
