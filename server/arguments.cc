@@ -51,6 +51,15 @@ std::optional<long double> parse_long_double(std::string_view text) {
     return v;
 }
 
+std::optional<std::size_t> parse_scan_count(std::string_view text, std::string_view& error) {
+    const auto count = parse_int64(text);
+    if (!count || *count < 1) {
+        error = count ? kErrSyntax : kErrNotInteger;
+        return std::nullopt;
+    }
+    return static_cast<std::size_t>(*count);
+}
+
 std::optional<std::uint64_t> parse_scan_cursor(std::string_view text) {
     text = text.substr(0, text.find('\0'));
     if (text.empty()) return 0;

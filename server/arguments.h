@@ -33,6 +33,11 @@ std::optional<long double> parse_long_double(std::string_view text);
 // and "" is 0.
 std::optional<std::uint64_t> parse_scan_cursor(std::string_view text);
 
+// The COUNT of SCAN, HSCAN, SSCAN and ZSCAN: a positive integer. Otherwise
+// nullopt, with `error` set to what Redis replies (not an integer; < 1 is a
+// syntax error).
+std::optional<std::size_t> parse_scan_count(std::string_view text, std::string_view& error);
+
 // INCRBYFLOAT's and HINCRBYFLOAT's text for a result: "%.17Lf" with trailing
 // zeros (and then a trailing dot) trimmed, and "-0" written as "0".
 std::string format_incr_float(long double value);

@@ -24,16 +24,13 @@ std::optional<ElementScanOptions> parse_element_scan_options(CommandContext& ctx
     for (std::size_t i = first; i < ctx.argc(); i += 2) {
         const bool has_value = i + 1 < ctx.argc();
         if (has_value && iequals(ctx.args[i], "count")) {
-            const auto count = parse_int64(ctx.args[i + 1]);
+            std::string_view error;
+            const auto count = parse_scan_count(ctx.args[i + 1], error);
             if (!count) {
-                ctx.reply.error(kErrNotInteger);
+                ctx.reply.error(error);
                 return std::nullopt;
             }
-            if (*count < 1) {
-                ctx.reply.error(kErrSyntax);
-                return std::nullopt;
-            }
-            opts.count = static_cast<std::size_t>(*count);
+            opts.count = *count;
         } else if (has_value && iequals(ctx.args[i], "match")) {
             opts.pattern = ctx.args[i + 1] == "*" ? std::string_view() : ctx.args[i + 1];
         } else {

@@ -105,16 +105,13 @@ std::optional<ScanOptions> parse_scan_options(CommandContext& ctx, std::size_t f
         const std::string_view name = ctx.args[i];
         const bool has_value = i + 1 < ctx.argc();
         if (has_value && iequals(name, "count")) {
-            const auto count = parse_int64(ctx.args[i + 1]);
+            std::string_view error;
+            const auto count = parse_scan_count(ctx.args[i + 1], error);
             if (!count) {
-                ctx.reply.error(kErrNotInteger);
+                ctx.reply.error(error);
                 return std::nullopt;
             }
-            if (*count < 1) {
-                ctx.reply.error(kErrSyntax);
-                return std::nullopt;
-            }
-            opts.count = static_cast<std::size_t>(*count);
+            opts.count = *count;
         } else if (has_value && iequals(name, "match")) {
             opts.pattern = ctx.args[i + 1];
         } else if (has_value && iequals(name, "type")) {
