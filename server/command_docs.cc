@@ -347,9 +347,9 @@ std::vector<std::string_view> key_spec_flags(const CommandSpec& spec) {
     return {"RO", "access"};
 }
 
-// A key count followed by the keys (SINTERCARD numkeys key ...).
-void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
-                       const std::vector<std::string_view>& flags) {
+// A key spec's map up to its find_keys part: the flags, and a search that
+// begins at argument `index`.
+void reply_key_spec_start(protocol::ReplyBuilder& reply, const std::vector<std::string_view>& flags, int index) {
     reply.map(3);
     reply.bulk("flags");
     reply_flags(reply, flags);
@@ -360,7 +360,13 @@ void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
     reply.bulk("spec");
     reply.map(1);
     reply.bulk("index");
-    reply.integer(spec.keys.numkeys_at);
+    reply.integer(index);
+}
+
+// A key count followed by the keys (SINTERCARD numkeys key ...).
+void reply_keynum_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                       const std::vector<std::string_view>& flags) {
+    reply_key_spec_start(reply, flags, spec.keys.numkeys_at);
     reply.bulk("find_keys");
     reply.map(2);
     reply.bulk("type");
@@ -380,17 +386,7 @@ void reply_range_spec(protocol::ReplyBuilder& reply, const CommandSpec& spec,
                       const std::vector<std::string_view>& flags) {
     // Redis counts the last key from the first one; negative counts from the end.
     const int lastkey = spec.keys.last >= 0 ? spec.keys.last - spec.keys.first : spec.keys.last;
-    reply.map(3);
-    reply.bulk("flags");
-    reply_flags(reply, flags);
-    reply.bulk("begin_search");
-    reply.map(2);
-    reply.bulk("type");
-    reply.bulk("index");
-    reply.bulk("spec");
-    reply.map(1);
-    reply.bulk("index");
-    reply.integer(spec.keys.first);
+    reply_key_spec_start(reply, flags, spec.keys.first);
     reply.bulk("find_keys");
     reply.map(2);
     reply.bulk("type");
