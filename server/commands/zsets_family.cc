@@ -432,9 +432,11 @@ void zremrangebyrank(CommandContext& ctx) {
     remove_ranks(ctx, db, **entry, *span);
 }
 
-void zremrangebyscore(CommandContext& ctx) {
-    const auto range = parse_score_range(ctx.args[2], ctx.args[3]);
-    if (!range) return ctx.reply.error(kErrScoreRange);
+// ZREMRANGEBYSCORE and ZREMRANGEBYLEX: `parse` reads the range (min, max).
+template <class Parse>
+void remove_range(CommandContext& ctx, Parse parse, std::string_view range_error) {
+    const auto range = parse(ctx.args[2], ctx.args[3]);
+    if (!range) return ctx.reply.error(range_error);
     DbView db = ctx.db();
     const auto entry = find_zset(ctx, db, Access::kWrite);
     if (!entry) return;
@@ -444,17 +446,8 @@ void zremrangebyscore(CommandContext& ctx) {
     remove_ranks(ctx, db, **entry, span);
 }
 
-void zremrangebylex(CommandContext& ctx) {
-    const auto range = parse_lex_range(ctx.args[2], ctx.args[3]);
-    if (!range) return ctx.reply.error(kErrLexRange);
-    DbView db = ctx.db();
-    const auto entry = find_zset(ctx, db, Access::kWrite);
-    if (!entry) return;
-    if (!*entry) return ctx.reply.integer(0);
-    const RankSpan span = ranks_in(zset_of(**entry), *range);
-    if (span.count() == 0) return ctx.reply.integer(0);
-    remove_ranks(ctx, db, **entry, span);
-}
+void zremrangebyscore(CommandContext& ctx) { remove_range(ctx, parse_score_range, kErrScoreRange); }
+void zremrangebylex(CommandContext& ctx) { remove_range(ctx, parse_lex_range, kErrLexRange); }
 
 // ---- ZPOPMIN ZPOPMAX --------------------------------------------------------------------
 
