@@ -169,7 +169,7 @@ Connection::InputState Connection::process_input() {
         }
         if (!parser_.args().empty()) {
             if (server_.keyspace().tier()) {
-                TierPlan plan = plan_tier_step(server_, *session_, parser_.args(), loaded_for_next_command_);
+                TierPlan plan = plan_tier_step(server_, *session_, parser_.args(), tier_loads_for_command_ > 0);
                 switch (plan.step) {
                     case TierStep::kWaitForWriter:
                         return InputState::kTierBacklog;
@@ -178,14 +178,21 @@ Connection::InputState Connection::process_input() {
                         collect_keys_ahead(input_begin_ + parser_.command_size());
                         return InputState::kLoadFromTier;
                     case TierStep::kRunOnTierPool:
-                        loaded_for_next_command_ = false;
+                        tier_loads_for_command_ = 0;
                         return InputState::kRunOnTierPool;
                     case TierStep::kRun:
                         break;
                 }
             }
-            loaded_for_next_command_ = false;
-            execute_command(server_, *session_, reply_, parser_.args());
+            const bool may_read_disk = tier_loads_for_command_ >= kMaxTierLoads;
+            if (!execute_command(server_, *session_, reply_, parser_.args(), may_read_disk)) {
+                // A key it names is on disk: read it, and those of the
+                // commands pipelined behind, off the event loop; then retry.
+                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
+                collect_keys_ahead(input_begin_ + parser_.command_size());
+                return InputState::kLoadFromTier;
+            }
+            tier_loads_for_command_ = 0;
         }
         if (session_->blocked) {
             blocked_args_.assign(parser_.args().begin(), parser_.args().end());
@@ -382,7 +389,7 @@ asio::awaitable<void> Connection::load_from_tier() {
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (records[i]) server_.keyspace().promote(db, keys[i], std::move(*records[i]), now);
     }
-    loaded_for_next_command_ = true;
+    ++tier_loads_for_command_;
 }
 
 // ---- blocked commands --------------------------------------------------------

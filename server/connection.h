@@ -102,7 +102,11 @@ private:
     asio::steady_timer write_done_;
 
     std::vector<std::string> keys_to_load_;
-    bool loaded_for_next_command_ = false;  // load once per command, then run it regardless
+    // Loads from the tier for the next command so far. Its keys can leave
+    // memory again before it runs (eviction); after a few loads the command
+    // reads them itself rather than chase a churning memory.
+    int tier_loads_for_command_ = 0;
+    static constexpr int kMaxTierLoads = 3;
 };
 
 }  // namespace tierkv::server

@@ -162,7 +162,7 @@ TierPlan plan_tier_step(Server& server, const ClientSession& client, std::span<c
     if (!spec) return plan;
     if (spec->has_flag(kDenyOom) && tier->backlogged() && !tier->failing() && server.keyspace().over_memory_limit()) {
         plan.step = TierStep::kWaitForWriter;
-    } else if (!keys_loaded && !(plan.keys = tier_keys_of(server, client, *spec, args)).empty()) {
+    } else if (spec->name == "exec" && !keys_loaded && !(plan.keys = tier_keys_of(server, client, *spec, args)).empty()) {
         plan.step = TierStep::kLoadKeys;
     } else if (spec->has_flag(kWalksTier)) {
         plan.step = TierStep::kRunOnTierPool;
@@ -206,12 +206,11 @@ const CommandSpec* find_spec(const Server& server, std::span<const std::string_v
     return spec;
 }
 
-void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
-                 std::span<const std::string_view> args, storage::KeyLock* held) {
+bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk) {
     reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
     const std::size_t out_before = reply.buffer().size();
     const auto started = std::chrono::steady_clock::now();
-    client.update_names([&](ClientSession::Names& n) { n.last_command = spec.name; });
     {
         const std::int64_t now = held ? held->now_ms() : storage::unix_time_ms();
         const std::vector<std::string_view> keys = spec.key_args(args);
@@ -219,6 +218,15 @@ void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
         if (!held) own.emplace(server.keyspace().lock(keys, now));
         storage::KeyLock& locks = held ? *held : *own;
         CommandContext ctx{args, spec, reply, client, server, locks, now};
+        if (!may_read_disk && server.keyspace().tier()) {
+            // Checked under the command's own locks: a key cannot leave
+            // memory between this and the handler.
+            storage::DbView db = ctx.db();
+            for (std::string_view key : keys) {
+                if (db.needs_disk_read(key)) return false;
+            }
+        }
+        client.update_names([&](ClientSession::Names& n) { n.last_command = spec.name; });
         try {
             if (spec.has_flag(kDenyOom) && !make_room(server, locks, now)) {
                 reply.error(oom_error(server));
@@ -245,12 +253,12 @@ void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
     server.command_stats().record_call(spec.stats_slot, nanos, failed);
     log_if_slow(server, client, spec, args, nanos / 1000);
     account_error(server, client, reply, args[0], out_before);
+    return true;
 }
 
-void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
-                     std::span<const std::string_view> args) {
+bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
+                     std::span<const std::string_view> args, bool may_read_disk) {
     reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
-    server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
     const std::size_t out_before = reply.buffer().size();
 
     const CommandSpec* rejected = nullptr;
@@ -288,13 +296,16 @@ void execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
             client.multi.aborted = true;  // EXEC will answer EXECABORT
         }
         account_error(server, client, reply, args[0], out_before);
-        return;
+        server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+        return true;
     }
     if (spec) {
-        run_command(server, client, reply, *spec, args, nullptr);
+        if (!run_command(server, client, reply, *spec, args, nullptr, may_read_disk)) return false;
     } else {
         account_error(server, client, reply, args[0], out_before);
     }
+    server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+    return true;
 }
 
 }  // namespace tierkv::server

@@ -19,14 +19,18 @@ namespace tierkv::server {
 class Server;
 struct CommandSpec;
 
-void execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
-                     std::span<const std::string_view> args);
+// Unless `may_read_disk`, a command that would read a key it names from the
+// tier (on the caller's thread) does not run: false, and nothing happened;
+// the caller reads the keys off the event loop (keys_in_tier) and retries.
+bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
+                     std::span<const std::string_view> args, bool may_read_disk = true);
 
 // Runs a command whose spec was resolved and checked (arity,
 // authentication), timing it and counting it. `held`: the caller (EXEC)
-// already holds the shards of its keys; null: locks them here.
-void run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
-                 std::span<const std::string_view> args, storage::KeyLock* held);
+// already holds the shards of its keys; null: locks them here. False as
+// execute_command's.
+bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
+                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk = true);
 
 // The spec `args` names (a subcommand's for containers), or null.
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args);
@@ -35,8 +39,10 @@ const CommandSpec* find_spec(const Server& server, std::span<const std::string_v
 // attached (no disk I/O here):
 //  kWaitForWriter: it may need room while the tier's writer is far behind,
 //                  so the connection pauses rather than pile up more spills;
-//  kLoadKeys:      `keys` are not in memory but may be in the tier: read them
-//                  first, off the event loop (skipped when `keys_loaded`);
+//  kLoadKeys:      EXEC: `keys` of its queued commands are not in memory but
+//                  may be in the tier: read them first, off the event loop
+//                  (skipped when `keys_loaded`). Other commands find out
+//                  under their own locks (execute_command returns false);
 //  kRunOnTierPool: it walks the tier (kWalksTier: KEYS, SCAN), so it runs on
 //                  the tier's threads.
 enum class TierStep { kRun, kWaitForWriter, kLoadKeys, kRunOnTierPool };

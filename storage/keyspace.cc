@@ -127,6 +127,13 @@ void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
 
 void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key)).touch(entry, ks_->clock_seconds(now_ms_)); }
 
+bool DbView::needs_disk_read(std::string_view key) {
+    if (!ks_->tier_) return false;
+    const std::uint64_t h = ks_->hash(key);
+    if (table_for(h).find(key, h)) return false;  // in memory (an expired entry is dropped, not read back)
+    return !ks_->tier_->queued(db_, key) && ks_->tier_->may_contain(db_, key);
+}
+
 bool DbView::has_disk_copy(std::string_view key) {
     const Entry* e = table_for(ks_->hash(key)).find(key, ks_->hash(key));
     return e && e->disk_copy;
@@ -308,7 +315,14 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
 
 ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                         std::optional<ValueType> type, std::int64_t now_ms) {
-    if (cursor & kDiskCursorBit) return scan_tier(db, cursor, count, pattern, type, now_ms);
+    if (tier_) return scan_with_tier(db, cursor, count, pattern, type, now_ms);
+    ScanPage page;
+    page.next_cursor = walk_memory(db, cursor, count, pattern, type, now_ms, page.keys);
+    return page;
+}
+
+std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                                    std::optional<ValueType> type, std::int64_t now_ms, std::vector<std::string>& out) {
     const std::uint64_t shard_mask = shards_.size() - 1;
     std::size_t shard = cursor & shard_mask;
     std::uint64_t table_cursor = cursor >> shard_bits_;
@@ -318,13 +332,12 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
     std::size_t examined = 0;
     std::size_t buckets = 0;
     const bool all = pattern == "*";
-    ScanPage page;
     auto visit = [&](const Entry& e) {
         ++examined;
         if (e.expired(now_ms)) return;
         if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key)) return;
-        page.keys.push_back(e.key);
+        out.push_back(e.key);
     };
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
@@ -341,13 +354,7 @@ ScanPage Keyspace::scan(std::size_t db, std::uint64_t cursor, std::size_t count,
         }
         if (table_cursor == 0) ++shard;
     }
-    page.next_cursor = shard >= shards_.size() ? 0 : (table_cursor << shard_bits_) | shard;
-    // Memory done: the keys in the tier follow, under cursors of their own.
-    if (page.next_cursor == 0 && tier_ && tier_->key_count(db) > 0) {
-        tier_->drain(false);  // keys spilled during the walk of memory are on disk for the walk of the tier
-        page.next_cursor = new_disk_cursor({});
-    }
-    return page;
+    return shard >= shards_.size() ? 0 : (table_cursor << shard_bits_) | shard;
 }
 
 std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now_ms) {
@@ -562,44 +569,118 @@ std::optional<std::string> Keyspace::random_tier_key(std::size_t db, std::int64_
     return found;
 }
 
-std::uint64_t Keyspace::new_disk_cursor(std::string last_key) {
-    constexpr std::size_t kMaxOpenCursors = 4096;  // abandoned scans do not pile up
-    std::lock_guard guard(disk_cursors_mutex_);
-    if (disk_cursors_.size() >= kMaxOpenCursors) disk_cursors_.erase(disk_cursors_.begin());
-    const std::uint64_t id = next_disk_cursor_++ & ~kDiskCursorBit;
-    disk_cursors_[id] = std::move(last_key);
-    return id | kDiskCursorBit;
+// ---- SCAN with a tier ------------------------------------------------------------
+//
+// Memory first, then the tier in key order. A key that was only on disk
+// while memory was walked and moved to memory before the walk of the tier
+// reached it (read back and changed, or overwritten) is in neither walk, so
+// the last page adds the keys the tier forgot since the scan began. Should
+// that log have been trimmed, memory is walked once more instead.
+
+ScanPage Keyspace::scan_with_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                                  std::optional<ValueType> type, std::int64_t now_ms) {
+    ScanPage page;
+    ScanState state;
+    if (cursor == 0) {
+        state.started_seq = tier_->queued_seq();
+    } else {
+        std::optional<ScanState> saved = take_scan(cursor);
+        if (!saved) return page;  // unknown or expired cursor: the scan ends
+        state = std::move(*saved);
+    }
+    // The walk of the tier is over: add the keys that moved to memory. True
+    // when the scan is complete.
+    auto finish = [&] {
+        if (add_moved_keys(db, state.started_seq, pattern, type, now_ms, page.keys)) return true;
+        state = ScanState{ScanState::Phase::kMemoryAgain, 0, {}, state.started_seq};
+        return false;
+    };
+    switch (state.phase) {
+        case ScanState::Phase::kMemory:
+            state.memory_cursor = walk_memory(db, state.memory_cursor, count, pattern, type, now_ms, page.keys);
+            if (state.memory_cursor != 0) break;
+            if (tier_->key_count(db) == 0) {
+                if (finish()) return page;
+                break;
+            }
+            tier_->drain(false);  // keys spilled during the walk of memory are on disk for the walk of the tier
+            state.phase = ScanState::Phase::kTier;
+            break;
+        case ScanState::Phase::kTier:
+            if (walk_tier(db, state.last_key, count, pattern, type, now_ms, page.keys)) break;
+            if (finish()) return page;
+            break;
+        case ScanState::Phase::kMemoryAgain:
+            state.memory_cursor = walk_memory(db, state.memory_cursor, count, pattern, type, now_ms, page.keys);
+            if (state.memory_cursor == 0) return page;
+            break;
+    }
+    page.next_cursor = save_scan(std::move(state));
+    return page;
 }
 
-ScanPage Keyspace::scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
-                             std::optional<ValueType> type, std::int64_t now_ms) {
-    ScanPage page;
-    std::string after;
-    {
-        std::lock_guard guard(disk_cursors_mutex_);
-        auto it = disk_cursors_.find(cursor & ~kDiskCursorBit);
-        if (it == disk_cursors_.end() || !tier_) return page;  // unknown or expired cursor: the scan ends
-        after = std::move(it->second);
-        disk_cursors_.erase(it);
-    }
+std::uint64_t Keyspace::save_scan(ScanState state) {
+    constexpr std::size_t kMaxOpenScans = 4096;  // abandoned scans do not pile up
+    std::lock_guard guard(scans_mutex_);
+    if (scans_.size() >= kMaxOpenScans) scans_.erase(scans_.begin());
+    const std::uint64_t id = next_scan_id_++ & ~kScanCursorBit;
+    scans_[id] = std::move(state);
+    return id | kScanCursorBit;
+}
+
+std::optional<Keyspace::ScanState> Keyspace::take_scan(std::uint64_t cursor) {
+    std::lock_guard guard(scans_mutex_);
+    auto it = scans_.find(cursor & ~kScanCursorBit);
+    if (!(cursor & kScanCursorBit) || it == scans_.end()) return std::nullopt;
+    ScanState state = std::move(it->second);
+    scans_.erase(it);
+    return state;
+}
+
+bool Keyspace::walk_tier(std::size_t db, std::string& last_key, std::size_t count, std::string_view pattern,
+                         std::optional<ValueType> type, std::int64_t now_ms, std::vector<std::string>& out) {
     const bool all = pattern == "*";
     std::size_t examined = 0;
-    std::string last;
     bool more = false;
+    const std::string after = last_key;
     tier_->store().for_each(db, after, now_ms, [&](std::string_view key, ValueType key_type) {
         if (examined == std::max<std::size_t>(count, 1)) {
             more = true;
             return false;
         }
         ++examined;
-        last.assign(key);
+        last_key.assign(key);
         if (deleted_in_queue(db, key, now_ms)) return true;
         if (type && key_type != *type) return true;
-        if (all || glob_match(pattern, key)) page.keys.emplace_back(key);
+        if (all || glob_match(pattern, key)) out.emplace_back(key);
         return true;
     });
-    page.next_cursor = more ? new_disk_cursor(std::move(last)) : 0;
-    return page;
+    return more;
+}
+
+bool Keyspace::add_moved_keys(std::size_t db, std::uint64_t since, std::string_view pattern,
+                              std::optional<ValueType> type, std::int64_t now_ms, std::vector<std::string>& out) {
+    std::vector<std::string> moved;
+    const bool complete = tier_->forgotten_since(db, since, moved);
+    std::sort(moved.begin(), moved.end());
+    moved.erase(std::unique(moved.begin(), moved.end()), moved.end());
+    for (std::string& key : moved) {
+        if (pattern != "*" && !glob_match(pattern, key)) continue;
+        // Deleted since, or read back and evicted again: look where it is now.
+        std::optional<ValueType> found;
+        {
+            const std::uint64_t h = hash(key);
+            Shard& shard = *shards_[shard_index(h)];
+            const auto guard = lock_shard(shard);
+            const Entry* e = shard.dbs[db].find(key, h);
+            if (e && !e->expired(now_ms)) found = e->value.type();
+        }
+        if (!found) {
+            if (std::optional<TierRecord> record = tier_->read(db, key, now_ms)) found = record->value.type();
+        }
+        if (found && (!type || *found == *type)) out.push_back(std::move(key));
+    }
+    return complete;
 }
 
 Entry* Keyspace::promote_locked(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash,

@@ -93,6 +93,9 @@ public:
     // key's current value, before a write command runs; after it,
     // write_through() sends the key's new state (value or deletion).
     bool has_disk_copy(std::string_view key);
+    // With a tier: the key is not in memory but may be on disk, so a lookup
+    // would read the disk (no I/O here).
+    bool needs_disk_read(std::string_view key);
     void write_through(std::string_view key, bool had_disk_copy);
 
     std::int64_t now_ms() const { return now_ms_; }
@@ -204,9 +207,10 @@ public:
     std::vector<std::string> keys(std::size_t db, std::string_view pattern, std::int64_t now_ms);
     // As Redis: a call examines about `count` keys (at most 10 * count
     // buckets) before filtering by `pattern` and `type`, so a page may hold
-    // fewer keys than `count`, even none, with a non-zero next cursor. The
-    // cursor holds the shard in its low bits and that shard's table cursor
-    // above them. `pattern` "*" matches every key.
+    // fewer keys than `count`, even none, with a non-zero next cursor.
+    // Without a tier the cursor holds the shard in its low bits and that
+    // shard's table cursor above them; with a tier it names the scan's state
+    // kept here (it walks the tier's keys too). `pattern` "*" matches every key.
     ScanPage scan(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
                   std::optional<ValueType> type, std::int64_t now_ms);
     // Deletes the expired keys it happens to pick, as Redis does.
@@ -309,14 +313,36 @@ private:
     static std::unique_lock<std::mutex> lock_shard(Shard& shard);
 
     Table make_table();
-    // SCAN cursors with this bit walk the tier's keys in order after memory's.
-    static constexpr std::uint64_t kDiskCursorBit = 1ull << 63;
-    std::uint64_t new_disk_cursor(std::string last_key);
     std::optional<std::string> random_tier_key(std::size_t db, std::int64_t now_ms);
     // A key still on disk whose deletion is queued (it moved to memory or is gone).
     bool deleted_in_queue(std::size_t db, std::string_view key, std::int64_t now_ms);
-    ScanPage scan_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
-                       std::optional<ValueType> type, std::int64_t now_ms);
+
+    // SCAN. Without a tier the cursor is the position in memory; with one it
+    // names a ScanState kept here (kScanCursorBit set), see scan_with_tier().
+    struct ScanState {
+        enum class Phase { kMemory, kTier, kMemoryAgain };
+        Phase phase = Phase::kMemory;
+        std::uint64_t memory_cursor = 0;
+        std::string last_key;           // kTier: the walk resumes after this key
+        std::uint64_t started_seq = 0;  // the tier's queued_seq() when the scan began
+    };
+    static constexpr std::uint64_t kScanCursorBit = 1ull << 63;
+    // Appends the keys of one step of the walk of memory to `out`; returns
+    // the next cursor, 0 at the end.
+    std::uint64_t walk_memory(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                              std::optional<ValueType> type, std::int64_t now_ms, std::vector<std::string>& out);
+    // Likewise through the tier in key order, after `last_key` (updated);
+    // false at the end.
+    bool walk_tier(std::size_t db, std::string& last_key, std::size_t count, std::string_view pattern,
+                   std::optional<ValueType> type, std::int64_t now_ms, std::vector<std::string>& out);
+    // Appends the keys that left the tier for memory since `since` and are
+    // still present; false when the tier's log of them does not reach back.
+    bool add_moved_keys(std::size_t db, std::uint64_t since, std::string_view pattern, std::optional<ValueType> type,
+                        std::int64_t now_ms, std::vector<std::string>& out);
+    ScanPage scan_with_tier(std::size_t db, std::uint64_t cursor, std::size_t count, std::string_view pattern,
+                            std::optional<ValueType> type, std::int64_t now_ms);
+    std::uint64_t save_scan(ScanState state);
+    std::optional<ScanState> take_scan(std::uint64_t cursor);
     TierRecord record_of(const Entry& e) const;
     // Under the shard's lock: `e` came back from the tier, which keeps its
     // copy until the entry changes.
@@ -348,10 +374,10 @@ private:
     std::atomic<std::size_t> watch_count_{0};  // watched (key, client) pairs in all shards
     std::unique_ptr<Tier> tier_;  // destroyed first: it drains while the shards still exist
     bool write_through_ = false;
-    // SCAN cursors in the tier phase: cursor id -> the last key returned.
-    std::mutex disk_cursors_mutex_;
-    std::unordered_map<std::uint64_t, std::string> disk_cursors_;
-    std::uint64_t next_disk_cursor_ = 1;
+    // SCANs in progress with a tier: cursor id -> where each is.
+    std::mutex scans_mutex_;
+    std::unordered_map<std::uint64_t, ScanState> scans_;
+    std::uint64_t next_scan_id_ = 1;
 };
 
 }  // namespace tierkv::storage

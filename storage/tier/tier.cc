@@ -95,6 +95,21 @@ void Tier::forget(std::size_t db, std::string_view key, bool known_present) {
     // tombstone hides the older copy on disk.
     set_pending(encode_tier_key(db, key), Pending{seq, std::nullopt});
     enqueue(Op{seq, known_present ? -1 : 0, std::nullopt, false, TierWrite{db, std::string(key), std::nullopt}});
+    forgotten_.push_back(Forgotten{seq, db, std::string(key)});
+    forgotten_bytes_ += key.size();
+    while (forgotten_.size() > kMaxForgotten || forgotten_bytes_ > kMaxForgottenBytes) {
+        forgotten_trimmed_through_ = forgotten_.front().seq;
+        forgotten_bytes_ -= forgotten_.front().key.size();
+        forgotten_.pop_front();
+    }
+}
+
+bool Tier::forgotten_since(std::size_t db, std::uint64_t since, std::vector<std::string>& out) const {
+    std::lock_guard guard(mutex_);
+    for (auto it = forgotten_.rbegin(); it != forgotten_.rend() && it->seq > since; ++it) {
+        if (it->db == db) out.push_back(it->key);
+    }
+    return forgotten_trimmed_through_ <= since;
 }
 
 Tier::PendingLookup Tier::pending(std::size_t db, std::string_view key, std::int64_t now_ms) {

@@ -88,6 +88,11 @@ public:
     std::int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
     // Keys of `db` waiting in the pending index (for KEYS).
     std::vector<std::string> pending_keys(std::size_t db) const;
+    // Keys of `db` whose tier copy forget() deleted after op `since` (a
+    // queued_seq()), for SCAN: such a key moved to memory, maybe behind the
+    // scan's walk of memory. False when the log was trimmed past `since`
+    // and some are missing.
+    bool forgotten_since(std::size_t db, std::uint64_t since, std::vector<std::string>& out) const;
     // A write error the writer met last (disk full...), empty when none.
     std::string last_error() const;
     // The writer cannot write (it retries every second): spilling must stop.
@@ -137,6 +142,17 @@ private:
     std::string last_error_;
     std::atomic<std::int64_t> pending_bytes_{0};
     std::vector<std::int64_t> queued_delta_;  // per database, under mutex_
+    // The forget() log, oldest first, bounded in entries and bytes.
+    struct Forgotten {
+        std::uint64_t seq;
+        std::size_t db;
+        std::string key;
+    };
+    static constexpr std::size_t kMaxForgotten = 65536;
+    static constexpr std::size_t kMaxForgottenBytes = 8u << 20;
+    std::deque<Forgotten> forgotten_;
+    std::size_t forgotten_bytes_ = 0;
+    std::uint64_t forgotten_trimmed_through_ = 0;  // seq of the newest entry dropped
     std::thread writer_;
 };
 

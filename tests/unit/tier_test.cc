@@ -3,46 +3,19 @@
 // and the ordered writer with its pending index.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <string>
 
 #include "storage/clock.h"
 #include "storage/tier/record.h"
 #include "storage/tier/tier.h"
 #include "storage/tier/tier_store.h"
+#include "tier_fixture.h"
 
 using namespace tierkv::storage;
+using tierkv::test::open_store;
+using tierkv::test::TempDir;
 
 namespace {
-
-// A fresh directory under the system's temp folder, removed afterwards.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string name = "tierkv-unit-";
-        name.append(std::to_string(::getpid())).append("-").append(std::to_string(counter()++));
-        path = std::filesystem::temp_directory_path() / name;
-        std::filesystem::remove_all(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-    static int& counter() {
-        static int n = 0;
-        return n;
-    }
-};
-
-std::unique_ptr<TierStore> open_store(const TempDir& dir) {
-    TierOptions options;
-    options.dir = dir.path.string();
-    options.databases = 4;
-    std::string error;
-    auto store = TierStore::open(options, error);
-    INFO(error);
-    REQUIRE(store);
-    return store;
-}
 
 TierRecord string_record(std::string_view value, std::int64_t expire_at_ms = 0) {
     return TierRecord{Value::string(value), expire_at_ms, 1234, 7};
