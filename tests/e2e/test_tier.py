@@ -86,6 +86,30 @@ class Tier(unittest.TestCase):
             self.assertGreater(tier["db_tier_promotions"], 0)
             self.assertGreater(tier["db_tier_keys"], 0)
 
+    def test_scan_returns_keys_changed_on_the_way(self):
+        # Keys on disk are read back and changed (APPEND) or overwritten while
+        # a SCAN runs: they move to memory, possibly behind its walk, and must
+        # still be returned.
+        n = 8000
+        with TierServer(self.tier_dir) as srv:
+            r = srv.client()
+            fill(r, n)
+            wait_writer_idle(r)
+            seen = set()
+            cursor, pages = 0, 0
+            while True:
+                cursor, keys = r.scan(cursor, count=200)
+                seen.update(keys)
+                # Old keys (on disk), late in the tier's key order: k:999, k:998 ...
+                for i in range(999 - pages * 20, max(99, 999 - pages * 20 - 20), -2):
+                    r.append("k:%d" % i, b"+")
+                    r.set("k:%d" % (i - 1), b"new")
+                pages += 1
+                if cursor == 0:
+                    break
+            self.assertEqual(seen, {b"k:%d" % i for i in range(n)})
+            self.assertGreater(r.info("tier")["db_tier_promotions"], 0)
+
     def test_deleted_and_overwritten_keys_never_come_back(self):
         n = 8000
         with TierServer(self.tier_dir) as srv:
