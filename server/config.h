@@ -52,6 +52,7 @@ struct Config {
     std::string tier_compression = "lz4";
     std::string warmup = "hot";  // after a start with a tier: hot, all or none
     std::string durability = "none";  // writes not yet spilled: none, everysec or always
+    std::int64_t tier_max_pending = 64ll << 20;  // spilled bytes waiting for the writer before writes wait
     int tcp_keepalive = 300;
     std::int64_t slowlog_log_slower_than = 10000;
     int slowlog_max_len = 128;

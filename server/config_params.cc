@@ -199,6 +199,10 @@ std::vector<ConfigParam> make_params() {
                              "everysec (in RocksDB's WAL within about a second), always (acknowledged once in the "
                              "WAL on disk).",
                              false, &Config::durability, {"none", "everysec", "always"}));
+    p.push_back(memory_param("tier-max-pending",
+                             "With a tier: bytes of spilled entries waiting for the disk writer beyond which "
+                             "writes that need room wait for it.",
+                             true, &Config::tier_max_pending, 1024 * 1024));
     p.push_back(string_param("warmup",
                              "After a start with a tier: load back the keys that were in memory at shutdown, "
                              "hottest first (hot), every key (all), or none, until memory is 90% full.",

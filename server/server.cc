@@ -117,6 +117,7 @@ void Server::apply_hot_settings(const Config& config) {
     if (keyspace_.eviction_policy() != config.maxmemory_policy) {
         keyspace_.set_eviction_policy(config.maxmemory_policy);
     }
+    if (storage::Tier* tier = keyspace_.tier()) tier->set_max_pending_bytes(config.tier_max_pending);
     hot_.protected_mode = config.protected_mode;
     hot_.slowlog_log_slower_than = config.slowlog_log_slower_than;
     hot_.slowlog_max_len = config.slowlog_max_len;
@@ -400,6 +401,7 @@ std::optional<std::string> Server::open_tier(const Config& cfg) {
     sync_every_second_ = cfg.durability == "everysec";
     keyspace_.attach_tier(std::make_unique<storage::Tier>(std::move(store), nullptr, sync_every_write_),
                           cfg.durability != "none");
+    keyspace_.tier()->set_max_pending_bytes(cfg.tier_max_pending);
     spdlog::info("tier: {} ({} keys on disk, {} compression, durability {})", cfg.tier_dir, keys,
                  cfg.tier_compression, cfg.durability);
     warmup_ = std::make_unique<storage::Warmup>(keyspace_);

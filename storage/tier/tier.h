@@ -97,9 +97,10 @@ public:
     std::string last_error() const;
     // The writer cannot write (it retries every second): spilling must stop.
     bool failing() const { return failing_.load(std::memory_order_relaxed); }
-    // Spills wait in memory beyond this many bytes: writes should wait too.
-    static constexpr std::int64_t kMaxPendingBytes = 64ll << 20;
-    bool backlogged() const { return pending_bytes() > kMaxPendingBytes; }
+    // More than this many bytes of spills wait in memory for the writer:
+    // writes that need room should wait too (config tier-max-pending).
+    void set_max_pending_bytes(std::int64_t bytes) { max_pending_bytes_.store(bytes, std::memory_order_relaxed); }
+    bool backlogged() const { return pending_bytes() > max_pending_bytes_.load(std::memory_order_relaxed); }
 
 private:
     struct Op {
@@ -141,6 +142,7 @@ private:
     bool stopping_ = false;
     std::string last_error_;
     std::atomic<std::int64_t> pending_bytes_{0};
+    std::atomic<std::int64_t> max_pending_bytes_{64ll << 20};
     std::vector<std::int64_t> queued_delta_;  // per database, under mutex_
     // The forget() log, oldest first, bounded in entries and bytes.
     struct Forgotten {

@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -192,6 +193,39 @@ class Tier(unittest.TestCase):
             self.assertEqual(r.smembers("s:ints"), {b"%d" % i for i in range(100)})
             self.assertEqual(r.hlen("h:big"), 300)
             self.assertEqual(set(r.scan_iter(match="s:*", _type="set")), {b"s:ints", b"s:text"})
+
+    def test_spills_waiting_for_the_writer_stay_under_tier_max_pending(self):
+        with TierServer(self.tier_dir, ["--tier-max-pending", "1mb"]) as srv:
+            r = srv.client()
+            self.assertEqual(r.config_get("tier-max-pending"), {"tier-max-pending": str(MB)})
+            with self.assertRaises(redis.ResponseError) as bad:
+                r.config_set("tier-max-pending", "1kb")
+            self.assertIn("tier-max-pending", str(bad.exception))
+            peak = [0]
+            done = threading.Event()
+
+            def sample():
+                watcher = srv.client()
+                while not done.is_set():
+                    peak[0] = max(peak[0], int(watcher.info("tier")["db_tier_pending_bytes"]))
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            try:
+                writers = [threading.Thread(target=fill, args=(srv.client(), 600, 50000, "w%d" % t)) for t in range(3)]
+                for w in writers:
+                    w.start()
+                for w in writers:
+                    w.join()
+            finally:
+                done.set()
+                sampler.join()
+            # Each of the 3 writers' commands in flight may spill what it needs
+            # beyond the limit before the next one waits. (With the default
+            # 64mb the peak here was ~30 MB.)
+            self.assertLessEqual(peak[0], MB + 3 * 200 * 1000)
+            self.assertEqual(r.dbsize(), 1800)
+            self.assertEqual(r.get("w2:599"), value_of(599, 50000))
 
     def test_ttls_survive_spill_and_restart_and_expire_on_disk(self):
         with TierServer(self.tier_dir) as srv:
