@@ -15,7 +15,12 @@ constexpr int kMaxFailuresInARow = 50;
 }  // namespace
 
 Connection::Connection(asio::io_context& io, ThreadContext& context)
-    : ctx_(context), socket_(io), retry_timer_(io), keys_(context.options.key_prefix), rx_(4 * kReadChunk) {}
+    : ctx_(context),
+      socket_(io),
+      retry_timer_(io),
+      pace_timer_(io),
+      keys_(context.options.key_prefix),
+      rx_(4 * kReadChunk) {}
 
 void Connection::connect() {
     asio::async_connect(socket_, ctx_.endpoints,
@@ -39,13 +44,32 @@ void Connection::on_connect(const asio::error_code& ec) {
         in_flight_.push_back({Pending::kHello, 0});
         return send();
     }
-    if (running_) return start_batch();
+    if (running_) return start_batch_when_due();
     ctx_.on_connected({});
 }
 
 void Connection::run() {
     running_ = true;
-    start_batch();
+    start_batch_when_due();
+}
+
+void Connection::start_batch_when_due() {
+    const double rate = ctx_.options.rate;
+    if (rate <= 0) return start_batch();
+    const std::chrono::duration<double> interval(ctx_.options.clients * ctx_.options.pipeline / rate);
+    const auto now = Clock::now();
+    if (batch_due_ == Clock::time_point{}) {
+        // Connections start spread over one interval, not all at once.
+        const double offset = static_cast<double>(std::hash<const void*>{}(this) % 1000) / 1000.0;
+        batch_due_ = now + std::chrono::duration_cast<Clock::duration>(interval * offset);
+    } else {
+        batch_due_ += std::chrono::duration_cast<Clock::duration>(interval);
+    }
+    if (batch_due_ <= now) return start_batch();
+    pace_timer_.expires_at(batch_due_);
+    pace_timer_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) start_batch();
+    });
 }
 
 void Connection::add_request(Pending::Kind kind, std::uint64_t key) {
@@ -72,6 +96,7 @@ void Connection::start_batch() {
     }
     if (in_flight_.empty()) return finish();
     send();
+    if (batch_due_ != Clock::time_point{}) sent_at_ = batch_due_;  // --rate: latency from when it was due
 }
 
 // The replies are read while the batch is written: a server that stops
@@ -173,7 +198,7 @@ void Connection::handle_reply(const Pending& pending, const protocol::RespValue&
 
 void Connection::batch_done() {
     failures_in_a_row_ = 0;
-    if (!handshaking_) return start_batch();
+    if (!handshaking_) return start_batch_when_due();
     handshaking_ = false;
     if (!error_.empty()) {
         // The server cannot speak RESP3; reconnecting would not change that.
@@ -182,7 +207,7 @@ void Connection::batch_done() {
         if (!running_) return ctx_.on_connected(error_);
         return finish();
     }
-    if (running_) return start_batch();
+    if (running_) return start_batch_when_due();
     ctx_.on_connected({});
 }
 

@@ -60,6 +60,8 @@ private:
     };
 
     void on_connect(const asio::error_code& ec);
+    // Starts the next batch now, or when it is due under --rate.
+    void start_batch_when_due();
     void start_batch();
     void send();
     void read();
@@ -76,6 +78,8 @@ private:
     ThreadContext& ctx_;
     asio::ip::tcp::socket socket_;
     asio::steady_timer retry_timer_;
+    asio::steady_timer pace_timer_;
+    Clock::time_point batch_due_{};  // --rate: when the current or next batch is due
     KeyFormatter keys_;
     protocol::ReplyReader reader_;
 

@@ -84,6 +84,10 @@ ParsedOptions parse_options(std::span<const std::string> args) {
     app.add_option("--trace-out", o.trace_out, "Write the key of every request to FILE, one per line");
     app.add_flag("--resp3", o.resp3, "Speak RESP3 (HELLO 3)");
     app.add_flag("--load", o.load, "First SET every key of the key space once (not measured)");
+    app.add_option("--rate", o.rate,
+                   "Requests per second in all (open loop: latency counts from when a request was due); "
+                   "0 = as fast as possible")
+        ->check(CLI::Range(0.0, 1e9));
 
     try {
         // CLI11 takes a vector of arguments last first.

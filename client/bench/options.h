@@ -45,6 +45,10 @@ struct Options {
     std::string trace_out;
     bool resp3 = false;
     bool load = false;
+    // Requests per second in all, spread evenly over the connections; 0: as
+    // fast as replies come back. With a rate, latency counts from when a
+    // batch was due, so a server that falls behind is charged its queueing.
+    double rate = 0;
 };
 
 // "SET:GET", e.g. "1:10" or "0:1"; not both zero.

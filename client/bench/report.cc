@@ -109,6 +109,7 @@ std::string format_json(const Options& options, const RunResult& result) {
     field("distribution", json_string(to_string(options.keys.distribution)));
     field("scan_fraction", format("%g", options.keys.scan_fraction));
     field("seed", number(options.seed));
+    field("rate", format("%g", options.rate));
     field("duration_s", format("%.6f", result.elapsed_s));
     field("ops", number(s.ops));
     field("ops_per_sec", format("%.1f", per_second(s.ops, result.elapsed_s)));

@@ -43,6 +43,7 @@ TEST_CASE("bench options: defaults", "[bench]") {
     CHECK(o.trace_out.empty());
     CHECK_FALSE(o.resp3);
     CHECK_FALSE(o.load);
+    CHECK(o.rate == 0);
 }
 
 TEST_CASE("bench options: every option", "[bench]") {
@@ -50,7 +51,7 @@ TEST_CASE("bench options: every option", "[bench]") {
         parse({"--host", "localhost", "--port", "7000", "-c", "8", "-P", "16", "--threads", "2", "--duration", "2.5",
                "--ratio", "0:1", "--value-size", "10-100", "--keyspace", "5000", "--key-prefix", "user:",
                "--distribution", "zipf:0.99", "--scan-fraction", "0.25", "--seed", "42", "--json", "--quiet",
-               "--trace-out", "/tmp/keys.txt", "--resp3", "--load"});
+               "--trace-out", "/tmp/keys.txt", "--resp3", "--load", "--rate", "5000"});
     REQUIRE(parsed.options);
     const auto& o = *parsed.options;
     CHECK(o.host == "localhost");
@@ -72,6 +73,7 @@ TEST_CASE("bench options: every option", "[bench]") {
     CHECK(o.trace_out == "/tmp/keys.txt");
     CHECK(o.resp3);
     CHECK(o.load);
+    CHECK(o.rate == 5000);
 
     const ParsedOptions other = parse({"-n", "123", "--mode", "cache-aside", "--distribution", "sequential"});
     REQUIRE(other.options);
@@ -115,6 +117,7 @@ TEST_CASE("bench options: bad command lines exit non-zero with a message", "[ben
         {{"--keyspace", "0"}, "--keyspace"},
         {{"--scan-fraction", "1.5"}, "--scan-fraction"},
         {{"--scan-fraction", "-0.1"}, "--scan-fraction"},
+        {{"--rate", "-1"}, "--rate"},
         {{"--no-such-option"}, "--no-such-option"},
         {{"--clients"}, "--clients"},
     };
