@@ -1,5 +1,7 @@
 #include "server/connection.h"
 
+#include <cstring>
+
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
@@ -16,6 +18,8 @@ constexpr std::size_t kInitialInput = 16 * 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Buffers grown past this by a large request or reply are given back once idle.
 constexpr std::size_t kKeepBuffer = 64 * 1024;
+// How long buffers larger than that are kept after they were last needed.
+constexpr std::int64_t kKeepLargeBuffersMs = 2000;
 
 }  // namespace
 
@@ -73,8 +77,7 @@ void Connection::make_room_for_read() {
     if (input_begin_ == input_end_) {
         input_begin_ = input_end_ = 0;
     } else if (input_begin_ > 0 && input_.size() - input_end_ < kReadChunk) {
-        std::copy(input_.begin() + static_cast<std::ptrdiff_t>(input_begin_),
-                  input_.begin() + static_cast<std::ptrdiff_t>(input_end_), input_.begin());
+        std::memmove(input_.data(), input_.data() + input_begin_, input_end_ - input_begin_);
         input_end_ -= input_begin_;
         input_begin_ = 0;
     }
@@ -83,13 +86,14 @@ void Connection::make_room_for_read() {
     // "$500000000" followed by nothing must not cost 500 MB.
     if (input_.size() - input_end_ < kReadChunk) {
         const std::size_t wanted = std::max(input_end_ + kReadChunk, input_begin_ + parser_.bytes_wanted());
-        input_.resize(std::min(wanted, std::max(input_.size() * 2, input_end_ + kReadChunk)));
+        input_.resize(std::min(wanted, std::max(input_.size() * 2, input_end_ + kReadChunk)), input_end_);
     }
 }
 
 void Connection::release_idle_buffers() {
+    if (session_->last_active_ms - buffers_last_large_ms_ < kKeepLargeBuffersMs) return;
     if (input_begin_ == input_end_ && input_.size() > kKeepBuffer) {
-        input_ = std::vector<char>(kInitialInput);
+        input_ = InputBuffer(kInitialInput);
         input_begin_ = input_end_ = 0;
     }
     if (output_.capacity() > kKeepBuffer) output_ = std::string();
@@ -105,6 +109,7 @@ asio::awaitable<void> Connection::run() {
             input_end_ += n;
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
             session_->last_active_ms = storage::unix_time_ms();
+            if (input_end_ - input_begin_ > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
 
             bool keep_open = co_await run_input();
             co_await flush_output();
@@ -223,6 +228,7 @@ asio::awaitable<void> Connection::flush_output() {
         push_out_.clear();
     }
     if (output_.empty()) co_return;
+    if (output_.size() > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
     writing_ = true;
     co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
     writing_ = false;

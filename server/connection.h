@@ -12,6 +12,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/client_session.h"
+#include "server/input_buffer.h"
 #include "server/pubsub.h"
 
 namespace tierkv::server {
@@ -79,9 +80,13 @@ private:
     protocol::RequestParser parser_;
 
     // Received bytes not yet consumed live in input_[input_begin_, input_end_).
-    std::vector<char> input_;
+    InputBuffer input_;
     std::size_t input_begin_ = 0;
     std::size_t input_end_ = 0;
+    // When the buffers last held more than they keep when idle: a client
+    // streaming large values keeps its large buffers instead of growing them
+    // from scratch for every value.
+    std::int64_t buffers_last_large_ms_ = 0;
 
     std::string output_;
     protocol::ReplyBuilder reply_;
