@@ -388,10 +388,13 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
 }
 
 std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
-    if (tier_) tier_->clear(db);
+    // Every shard stays locked from the tier's clear to the last table
+    // emptied: no entry can be spilled in between, to outlive the flush.
+    std::vector<std::unique_lock<std::mutex>> guards;
+    for (auto& shard : shards_) guards.push_back(lock_shard(*shard));
+    const std::uint64_t cleared = tier_ ? tier_->queue_clear(db) : 0;
     std::vector<Table> old;
     for (auto& shard : shards_) {
-        const auto guard = lock_shard(*shard);
         // As Redis: a watched key that existed in an emptied database changed.
         for (auto& [name, flags] : shard->watched) {
             const std::size_t key_db = (static_cast<unsigned char>(name[0]) << 8) | static_cast<unsigned char>(name[1]);
@@ -406,6 +409,8 @@ std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
             shard->dbs[i] = make_table();
         }
     }
+    guards.clear();
+    if (tier_) tier_->wait_written(cleared);
     return old;
 }
 

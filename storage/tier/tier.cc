@@ -138,8 +138,10 @@ bool Tier::may_contain(std::size_t db, std::string_view key) {
     return store_->may_contain(db, key);
 }
 
-void Tier::clear(std::optional<std::size_t> db) {
-    std::unique_lock lock(mutex_);
+void Tier::clear(std::optional<std::size_t> db) { wait_written(queue_clear(db)); }
+
+std::uint64_t Tier::queue_clear(std::optional<std::size_t> db) {
+    std::lock_guard guard(mutex_);
     for (auto it = pending_.begin(); it != pending_.end();) {
         const auto decoded = decode_tier_key(it->first);
         auto next = std::next(it);
@@ -147,8 +149,12 @@ void Tier::clear(std::optional<std::size_t> db) {
         it = next;
     }
     enqueue(Op{next_seq_++, 0, db.value_or(0), !db.has_value(), {}});
-    const std::uint64_t target = next_seq_ - 1;
-    drained_.wait(lock, [&] { return written_seq_ >= target || !last_error_.empty(); });
+    return next_seq_ - 1;
+}
+
+void Tier::wait_written(std::uint64_t seq) {
+    std::unique_lock lock(mutex_);
+    drained_.wait(lock, [&] { return written_seq_ >= seq || !last_error_.empty(); });
 }
 
 std::optional<TierRecord> Tier::read(std::size_t db, std::string_view key, std::int64_t now_ms) {

@@ -68,6 +68,10 @@ public:
     // Drops a database (or all) from the tier, after the writes before it,
     // and waits until it is done.
     void clear(std::optional<std::size_t> db);
+    // The same in two steps: queue_clear() takes effect for reads at once
+    // and returns the op to wait for with wait_written().
+    std::uint64_t queue_clear(std::optional<std::size_t> db);
+    void wait_written(std::uint64_t seq);
     // Keys of `db` in the tier, counting queued spills and deletions as done.
     std::uint64_t key_count(std::size_t db) const;
 
