@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tierkv::server {
@@ -68,6 +69,11 @@ struct Config {
     int list_max_listpack_size = -2;
     std::int64_t zset_max_listpack_entries = 128;
     std::int64_t zset_max_listpack_value = 64;
+    // From the TOML file only (no flag, CONFIG GET or SET): ACL users as
+    // rule lines ("alice on >secret ~cache:* +@read"), and rename-command
+    // pairs (an empty new name disables the command).
+    std::vector<std::string> users;
+    std::vector<std::pair<std::string, std::string>> renamed_commands;
 };
 
 // One configuration parameter.
