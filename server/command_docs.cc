@@ -471,7 +471,7 @@ const CommandSpec* find_command(const CommandTable& table, std::string_view full
 
 void reply_command_info(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
     reply.array(10);
-    reply.bulk(spec.name);
+    reply.bulk(spec.public_name());
     reply.integer(spec.arity);
     reply_flags(reply, flag_names(spec));
     reply.integer(spec.keys.first);
@@ -514,7 +514,7 @@ void reply_command_docs(protocol::ReplyBuilder& reply, const CommandSpec& spec) 
         reply.bulk("subcommands");
         reply.map(spec.subcommands.size());
         for (const CommandSpec& sub : spec.subcommands) {
-            reply.bulk(sub.name);
+            reply.bulk(sub.public_name());
             reply_command_docs(reply, sub);
         }
     }

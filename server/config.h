@@ -84,6 +84,9 @@ struct ConfigParam {
     std::function<std::string(const Config&)> get;
     // Parses and stores `value`; returns an error message when it is invalid.
     std::function<std::optional<std::string>(Config&, std::string_view value)> set;
+    // Names a file or directory: never set by CONFIG SET, which answers
+    // Redis's "can't set protected config" (enable-protected-configs no).
+    bool protected_config = false;
 };
 
 const std::vector<ConfigParam>& config_params();

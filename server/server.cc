@@ -147,6 +147,8 @@ std::optional<std::string> check_config_names(std::span<const Server::ConfigChan
     for (const auto& [name, value] : changes) {
         const ConfigParam* param = find_config_param(name);
         if (!param) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+        // Paths answer as Redis's dir does (enable-protected-configs no).
+        if (param->protected_config) return config_set_failed(name, "can't set protected config");
         if (!param->runtime_settable) return config_set_failed(name, "can't set immutable config");
         if (std::find(params.begin(), params.end(), param) != params.end()) {
             return config_set_failed(name, "duplicate parameter");
