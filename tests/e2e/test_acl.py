@@ -134,6 +134,21 @@ class Acl(unittest.TestCase):
             temp.execute("GET", "x")
         self.assertEqual(error_of(admin, "ACL", "DELUSER", "default"), "ERR The 'default' user cannot be removed")
 
+    def test_exec_checks_rules_changed_since_queueing(self):
+        admin = self.admin()
+        self.assertEqual(admin.execute("ACL", "SETUSER", "tx", "on", ">t", "~*", "+@all"), "OK")
+        tx = self.connect("tx", "t")
+        self.assertEqual(tx.pipeline([["MULTI"], ["SET", "a", "1"], ["GET", "a"], ["PING"]]),
+                         ["OK", "QUEUED", "QUEUED", "QUEUED"])
+        self.assertEqual(admin.execute("ACL", "SETUSER", "tx", "-set", "resetkeys", "~b"), "OK")
+        prefix = ("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+                  "call. This command is no longer allowed for the following reason: ")
+        replies = tx.execute("EXEC")
+        self.assertEqual([str(r) for r in replies[:2]],
+                         [prefix + "no permission to execute the command or subcommand",
+                          prefix + "no permission to touch the specified keys"])
+        self.assertEqual(replies[2], "PONG")
+
     def test_client_kill_user(self):
         admin = self.admin()
         self.connect("alice", "secret")
