@@ -432,6 +432,11 @@ AclDenial check_permissions(const AclUser& user, const CommandSpec& spec, std::s
     return AclDenial::kNone;
 }
 
+bool may_receive(const AclUser& user, std::string_view channel, const std::string* pattern) {
+    if (user.all_channels) return true;
+    return pattern ? channel_allowed(user, *pattern, true) : channel_allowed(user, channel, false);
+}
+
 std::string denial_error(AclDenial denial, const CommandSpec& spec) {
     switch (denial) {
         case AclDenial::kCommand:

@@ -100,6 +100,9 @@ enum class AclDenial { kNone, kCommand, kKey, kChannel };
 AclDenial check_permissions(const AclUser& user, const CommandSpec& spec, std::span<const std::string_view> args,
                             std::string_view* denied = nullptr);
 std::string denial_error(AclDenial denial, const CommandSpec& spec);  // "NOPERM ..."
+// Whether a subscription to `channel` (by `pattern` when not null) is
+// still allowed: rules may have changed since SUBSCRIBE.
+bool may_receive(const AclUser& user, std::string_view channel, const std::string* pattern);
 
 // The users, shared by every thread. A change replaces the user's object
 // and bumps version(), so connections pick up the new rules before their

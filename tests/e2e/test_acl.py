@@ -115,6 +115,21 @@ class Acl(unittest.TestCase):
         self.assertEqual(error_of(pub, "PUBLISH", "sports", "x"),
                          "NOPERM this user has no permissions to access one of the channels used as arguments")
 
+    def test_subscriber_that_loses_the_channel_is_closed(self):
+        admin = self.admin()
+        self.assertEqual(admin.execute("ACL", "SETUSER", "sub", "on", ">s", "+@pubsub", "&news.*"), "OK")
+        sub = self.connect("sub", "s")
+        self.assertEqual(error_of(sub, "SUBSCRIBE", "sports"),
+                         "NOPERM this user has no permissions to access one of the channels used as arguments")
+        self.assertEqual(sub.execute("SUBSCRIBE", "news.1"), [b"subscribe", b"news.1", 1])
+        self.assertEqual(admin.execute("PUBLISH", "news.1", "first"), 1)
+        self.assertEqual(sub.read(), [b"message", b"news.1", b"first"])
+        self.assertEqual(admin.execute("ACL", "SETUSER", "sub", "resetchannels", "&other"), "OK")
+        admin.execute("PUBLISH", "news.1", "second")
+        with self.assertRaises((ConnectionError, OSError, EOFError)):
+            reply = sub.read()
+            self.fail("still delivered: %r" % (reply,))
+
     def test_runtime_changes_apply_to_connected_clients(self):
         admin = self.admin()
         self.assertEqual(admin.execute("ACL", "SETUSER", "temp", "on", ">tpw", "~*", "+get"), "OK")
