@@ -4,7 +4,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 
 #include "server/arguments.h"
 #include "server/client_session.h"
