@@ -20,6 +20,7 @@ struct WatchFlag;  // storage/keyspace.h
 
 namespace tierkv::server {
 
+struct AclUser;  // server/acl.h
 struct BlockedClient;  // server/blocking.h
 struct PublishedMessage;  // server/pubsub.h
 struct Subscriber;
@@ -44,6 +45,13 @@ struct ClientSession {
     std::atomic<int> pubsub_channels{0};
     std::atomic<int> pubsub_patterns{0};
     std::atomic<int> multi_queued{-1};
+
+    // The ACL user this connection runs as (never null: "default" until
+    // AUTH) and the Acl version it was read at; the dispatcher reads the
+    // user again when the version moved (see switch_user in server/acl.h).
+    // The connection's own thread only; Names::user has the name for others.
+    std::shared_ptr<const AclUser> user;
+    std::uint64_t user_version = 0;
 
     // Set by handlers, acted on by the connection after the reply is queued.
     bool close_after_reply = false;
@@ -97,6 +105,7 @@ struct ClientSession {
         std::string lib_name;
         std::string lib_ver;
         std::string last_command;  // "get", "client|list", ...
+        std::string user = "default";
     };
     Names names() const {
         std::lock_guard guard(mutex_);

@@ -70,7 +70,13 @@ struct CommandSpec {
     std::string_view tips;
     // Where CommandStats counts this command; set by CommandTable::add.
     std::size_t stats_slot = 0;
+    // rename-command (set by CommandTable::rename): the name clients call
+    // it by instead ("config_b84f", "config_b84f|get"), or disabled. `name`
+    // stays the original, which errors, ACL rules and INFO use, as Redis.
+    std::string alias;
+    bool disabled = false;
 
+    std::string_view public_name() const { return alias.empty() ? std::string_view(name) : alias; }
     bool has_flag(CommandFlag f) const { return (flags & f) != 0; }
     // Whether `argc` arguments (the name included) satisfy the arity.
     bool arity_accepts(std::size_t argc) const;

@@ -431,12 +431,15 @@ std::vector<DocArgument> parse_syntax(std::string_view syntax) {
     return {convert_alternatives(alternatives)};
 }
 
-std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
-    // Every category, in the order Redis lists them.
+std::span<const std::string_view> acl_category_names() {
     static constexpr std::array<std::string_view, 21> kOrder = {
         "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash",
         "@string", "@bitmap", "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin",
         "@fast", "@slow", "@blocking", "@dangerous", "@connection", "@transaction", "@scripting"};
+    return kOrder;
+}
+
+std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
     const std::vector<std::string_view> extra = split_words(spec.extra_acl_categories);
     // A bare container (CLIENT, CONFIG) is in no category of its group.
     const bool container = spec.handler == nullptr && !spec.subcommands.empty();
@@ -453,7 +456,7 @@ std::vector<std::string_view> acl_categories(const CommandSpec& spec) {
         return false;
     };
     std::vector<std::string_view> categories;
-    for (std::string_view category : kOrder) {
+    for (std::string_view category : acl_category_names()) {
         if (applies(category)) categories.push_back(category);
     }
     return categories;
@@ -468,7 +471,7 @@ const CommandSpec* find_command(const CommandTable& table, std::string_view full
 
 void reply_command_info(protocol::ReplyBuilder& reply, const CommandSpec& spec) {
     reply.array(10);
-    reply.bulk(spec.name);
+    reply.bulk(spec.public_name());
     reply.integer(spec.arity);
     reply_flags(reply, flag_names(spec));
     reply.integer(spec.keys.first);
@@ -511,7 +514,7 @@ void reply_command_docs(protocol::ReplyBuilder& reply, const CommandSpec& spec) 
         reply.bulk("subcommands");
         reply.map(spec.subcommands.size());
         for (const CommandSpec& sub : spec.subcommands) {
-            reply.bulk(sub.name);
+            reply.bulk(sub.public_name());
             reply_command_docs(reply, sub);
         }
     }

@@ -3,6 +3,7 @@
 // parsing each CommandSpec::syntax string.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,8 @@ std::vector<DocArgument> parse_syntax(std::string_view syntax);
 // ACL categories ("@read", "@string", "@fast", ...) implied by the
 // command's flags and group, in Redis's order.
 std::vector<std::string_view> acl_categories(const CommandSpec& spec);
+// Every ACL category ("@keyspace" ... "@scripting"), in Redis's order.
+std::span<const std::string_view> acl_category_names();
 
 // A command by its full name, "get" or "client|list", any case.
 const CommandSpec* find_command(const CommandTable& table, std::string_view full_name);

@@ -28,6 +28,7 @@ CommandTable CommandTable::build() {
     register_zset_commands(table);
     register_transaction_commands(table);
     register_pubsub_commands(table);
+    register_acl_commands(table);
     return table;
 }
 
@@ -37,6 +38,28 @@ void CommandTable::add(CommandSpec spec) {
     for (CommandSpec& sub : spec.subcommands) sub.stats_slot = stats_slots_++;
     index_.emplace(spec.name, commands_.size());
     commands_.push_back(std::move(spec));
+}
+
+std::optional<std::string> CommandTable::rename(std::string_view from, std::string_view to) {
+    const auto it = index_.find(to_lower(from));
+    if (it == index_.end()) return "no such command";
+    const std::string new_name = to_lower(to);
+    if (index_.contains(new_name)) return "the name '" + new_name + "' is taken";
+    if (new_name.find_first_of(" |") != std::string::npos || new_name.size() > 32) {
+        return "a command name has at most 32 characters, none of them a space or '|'";
+    }
+    const std::size_t at = it->second;
+    index_.erase(it);
+    CommandSpec& spec = commands_[at];
+    if (new_name.empty()) {
+        spec.disabled = true;
+        for (CommandSpec& sub : spec.subcommands) sub.disabled = true;
+        return std::nullopt;
+    }
+    index_.emplace(new_name, at);
+    spec.alias = new_name;
+    for (CommandSpec& sub : spec.subcommands) sub.alias = new_name + sub.name.substr(sub.name.find('|'));
+    return std::nullopt;
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {

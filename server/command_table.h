@@ -2,7 +2,9 @@
 // server/commands/ (see command_table.cc for the list).
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +19,9 @@ public:
     static CommandTable build();
 
     void add(CommandSpec spec);
+    // rename-command: the command answers to `to` only (empty: to no name).
+    // Returns why not when `from` is unknown or `to` is taken.
+    std::optional<std::string> rename(std::string_view from, std::string_view to);
 
     // Case-insensitive lookup of a top-level command; nullptr if unknown.
     const CommandSpec* find(std::string_view name) const;
@@ -50,5 +55,6 @@ void register_list_commands(CommandTable& table);
 void register_zset_commands(CommandTable& table);
 void register_transaction_commands(CommandTable& table);
 void register_pubsub_commands(CommandTable& table);
+void register_acl_commands(CommandTable& table);
 
 }  // namespace tierkv::server

@@ -3,6 +3,35 @@
 #include <toml++/toml.h>
 
 namespace tierkv::server {
+namespace {
+
+// users = [ "alice on >secret ~cache:* +@read", ... ]
+std::optional<std::string> read_users(const toml::node& node, Config& config) {
+    const toml::array* lines = node.as_array();
+    if (!lines) return "'users' must be an array of ACL rule strings";
+    for (const toml::node& line : *lines) {
+        const auto text = line.value<std::string>();
+        if (!text || !line.is_string()) return "'users' must be an array of ACL rule strings";
+        config.users.push_back(*text);
+    }
+    return std::nullopt;
+}
+
+// [rename-command] FLUSHALL = "" / CONFIG = "CONFIG_b84f"
+std::optional<std::string> read_renamed_commands(const toml::node& node, Config& config) {
+    const toml::table* renames = node.as_table();
+    if (!renames) return "'rename-command' must be a table of command = \"new name\"";
+    for (const auto& [name, value] : *renames) {
+        const auto text = value.value<std::string>();
+        if (!text || !value.is_string()) {
+            return "rename-command '" + std::string(name.str()) + "' must be a string (\"\" disables it)";
+        }
+        config.renamed_commands.emplace_back(std::string(name.str()), *text);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<ConfigError> load_config_file(const std::string& path, Config& config) {
     toml::table root;
@@ -14,6 +43,11 @@ std::optional<ConfigError> load_config_file(const std::string& path, Config& con
                            std::string(err.description())};
     }
     for (const auto& [key, node] : root) {
+        if (key.str() == "users" || key.str() == "rename-command") {
+            auto err = key.str() == "users" ? read_users(node, config) : read_renamed_commands(node, config);
+            if (err) return ConfigError{path + ": " + *err};
+            continue;
+        }
         const ConfigParam* param = find_config_param(key.str());
         if (!param) return ConfigError{path + ": unknown setting '" + std::string(key.str()) + "'"};
         std::string text;

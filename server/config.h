@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tierkv::server {
@@ -69,6 +70,11 @@ struct Config {
     int list_max_listpack_size = -2;
     std::int64_t zset_max_listpack_entries = 128;
     std::int64_t zset_max_listpack_value = 64;
+    // From the TOML file only (no flag, CONFIG GET or SET): ACL users as
+    // rule lines ("alice on >secret ~cache:* +@read"), and rename-command
+    // pairs (an empty new name disables the command).
+    std::vector<std::string> users;
+    std::vector<std::pair<std::string, std::string>> renamed_commands;
 };
 
 // One configuration parameter.
@@ -79,6 +85,9 @@ struct ConfigParam {
     std::function<std::string(const Config&)> get;
     // Parses and stores `value`; returns an error message when it is invalid.
     std::function<std::optional<std::string>(Config&, std::string_view value)> set;
+    // Names a file or directory: never set by CONFIG SET, which answers
+    // Redis's "can't set protected config" (enable-protected-configs no).
+    bool protected_config = false;
 };
 
 const std::vector<ConfigParam>& config_params();

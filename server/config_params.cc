@@ -256,6 +256,13 @@ std::vector<ConfigParam> make_params() {
                              &Config::zset_max_listpack_value, 0));
     p.push_back(fixed_param("save", "Snapshots: tierkv writes none (read-only, for clients that ask).", ""));
     p.push_back(fixed_param("appendonly", "Append-only file: tierkv writes none (read-only).", "no"));
+    p.push_back(fixed_param("enable-protected-configs",
+                            "CONFIG SET never changes settings that name files or directories (read-only).", "no"));
+    // Settings that name files or directories: a client must not make the
+    // server write elsewhere (Redis's protected configs).
+    for (ConfigParam& param : p) {
+        param.protected_config = param.name == "tier-dir" || param.name == "log-file" || param.name == "pidfile";
+    }
     return p;
 }
 

@@ -6,6 +6,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/acl.h"
 #include "server/dispatcher.h"
 #include "server/server.h"
 #include "server/transactions.h"
@@ -243,6 +244,13 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
     if (closing_) return;
     // Unsubscribed since the message was sent: Redis would not deliver it either.
     if (pattern ? !session_->patterns.contains(*pattern) : !session_->channels.contains(message.channel)) return;
+    if (!may_receive(current_user(server_.acl(), *session_), message.channel, pattern)) {
+        // Its user lost the channel since SUBSCRIBE: Redis closes such clients.
+        spdlog::info("client {} ({}) closed: its user may no longer receive from '{}'", session_->id,
+                     session_->addr, message.channel);
+        close_soon();
+        return;
+    }
     // Replies of commands run so far wait to be sent (the connection is
     // reading keys from the tier): the message goes after them, as in Redis.
     // Never into output_ while flush_output() is writing it.

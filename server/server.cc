@@ -76,6 +76,7 @@ Server::Server(Config config)
     : config_(std::move(config)),
       keyspace_(resolve_shards(config_), static_cast<std::size_t>(config_.databases)),
       commands_(CommandTable::build()),
+      acl_(commands_),
       command_stats_(commands_.stats_slots()),
       run_id_(random_hex(40)),
       start_time_ms_(storage::unix_time_ms()),
@@ -83,6 +84,7 @@ Server::Server(Config config)
       signals_(background_),
       housekeeping_timer_(background_) {
     apply_hot_settings(config_);
+    acl_.set_default_password(config_.requirepass);
 }
 
 Server::~Server() {
@@ -98,7 +100,6 @@ void Server::apply_hot_settings(const Config& config) {
     hot_.pubsub_output_soft = pubsub_limit.soft_bytes;
     hot_.pubsub_output_soft_seconds = pubsub_limit.soft_seconds;
     hot_.maxclients = config.maxclients;
-    hot_.requires_auth = !config.requirepass.empty();
     keyspace_.set_maxmemory(config.maxmemory);
     auto& eviction = keyspace_.eviction_settings();
     eviction.samples = config.maxmemory_samples;
@@ -147,6 +148,8 @@ std::optional<std::string> check_config_names(std::span<const Server::ConfigChan
     for (const auto& [name, value] : changes) {
         const ConfigParam* param = find_config_param(name);
         if (!param) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+        // Paths answer as Redis's dir does (enable-protected-configs no).
+        if (param->protected_config) return config_set_failed(name, "can't set protected config");
         if (!param->runtime_settable) return config_set_failed(name, "can't set immutable config");
         if (std::find(params.begin(), params.end(), param) != params.end()) {
             return config_set_failed(name, "duplicate parameter");
@@ -171,12 +174,24 @@ std::optional<std::string> Server::set_configs(std::span<const ConfigChange> cha
     const bool log_level_changed =
         std::any_of(params.begin(), params.end(), [](const ConfigParam* p) { return p->name == "log-level"; });
     if (log_level_changed) spdlog::set_level(spdlog::level::from_str(config_.log_level));
+    // As Redis: requirepass is the default user's password.
+    const bool password_changed =
+        std::any_of(params.begin(), params.end(), [](const ConfigParam* p) { return p->name == "requirepass"; });
+    if (password_changed) acl_.set_default_password(config_.requirepass);
     return std::nullopt;
 }
 
-bool Server::check_password(std::string_view password) const {
-    std::lock_guard guard(config_mutex_);
-    return !config_.requirepass.empty() && password == config_.requirepass;
+// rename-command and the users of the config, before any client connects.
+std::optional<std::string> Server::apply_access_config(const Config& config) {
+    for (const auto& [from, to] : config.renamed_commands) {
+        if (auto err = commands_.rename(from, to)) return "rename-command '" + from + "': " + *err;
+    }
+    for (const std::string& line : config.users) {
+        if (auto err = acl_.set_user_line(line)) {
+            return "bad user rule '" + line + "': " + err->substr(err->starts_with("ERR ") ? 4 : 0);
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> Server::start() {
@@ -184,6 +199,7 @@ std::optional<std::string> Server::start() {
     asio::error_code ec;
     const auto address = asio::ip::make_address(cfg.bind, ec);
     if (ec) return "invalid bind address '" + cfg.bind + "': " + ec.message();
+    if (auto err = apply_access_config(cfg)) return err;
     if (auto err = open_tier(cfg)) return err;
     const asio::ip::tcp::endpoint endpoint(address, static_cast<std::uint16_t>(cfg.port));
     acceptor_.open(endpoint.protocol(), ec);
@@ -274,7 +290,8 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
     session->fd = static_cast<int>(socket.native_handle());
     session->created_ms = storage::unix_time_ms();
     session->last_active_ms = session->created_ms;
-    session->authenticated = !hot_.requires_auth.load();
+    session->authenticated = !acl_.default_requires_auth();
+    switch_user(*session, acl_.default_user());
     clients_.add(session);
     spdlog::debug("client {} connected from {}", session->id, session->addr);
     Connection::start(*this, std::move(socket), std::move(session));
@@ -282,7 +299,7 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
 
 // protected-mode: with no password set, only loopback clients may connect.
 bool Server::refused_by_protected_mode(const asio::ip::tcp::socket& socket) const {
-    if (!hot_.protected_mode.load(std::memory_order_relaxed) || hot_.requires_auth.load(std::memory_order_relaxed)) {
+    if (!hot_.protected_mode.load(std::memory_order_relaxed) || acl_.default_requires_auth()) {
         return false;
     }
     asio::error_code ec;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/blocking.h"
 #include "server/client_registry.h"
 #include "server/command_stats.h"
@@ -47,7 +48,6 @@ struct HotSettings {
     std::atomic<std::int64_t> proto_max_bulk_len{0};
     std::atomic<std::int64_t> client_query_buffer_limit{0};
     std::atomic<int> maxclients{0};
-    std::atomic<bool> requires_auth{false};
     std::atomic<bool> protected_mode{true};
     std::atomic<std::int64_t> slowlog_log_slower_than{0};
     std::atomic<std::int64_t> slowlog_max_len{0};
@@ -82,6 +82,8 @@ public:
     SlowLog& slowlog() { return slowlog_; }
     BlockingRegistry& blocking() { return blocking_; }
     PubSubRegistry& pubsub() { return pubsub_; }
+    Acl& acl() { return acl_; }
+    const Acl& acl() const { return acl_; }
     const HotSettings& hot() const { return hot_; }
 
     Config config() const;
@@ -91,7 +93,6 @@ public:
     // none is; returns Redis's error text (no "ERR ") for the first problem.
     using ConfigChange = std::pair<std::string_view, std::string_view>;
     std::optional<std::string> set_configs(std::span<const ConfigChange> changes);
-    bool check_password(std::string_view password) const;
 
     std::uint16_t port() const { return port_; }
     const std::string& run_id() const { return run_id_; }
@@ -120,6 +121,7 @@ private:
     void apply_hot_settings(const Config& config);
     void evict_in_background(std::int64_t deadline_steady_ms);
     std::optional<std::string> open_tier(const Config& config);
+    std::optional<std::string> apply_access_config(const Config& config);
     void return_freed_memory();
     void sample_stats();
 
@@ -128,6 +130,7 @@ private:
     HotSettings hot_;
     storage::Keyspace keyspace_;
     CommandTable commands_;
+    Acl acl_;
     ClientRegistry clients_;
     BlockingRegistry blocking_;
     PubSubRegistry pubsub_;

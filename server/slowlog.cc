@@ -23,6 +23,8 @@ std::vector<bool> secret_args(std::span<const std::string_view> args) {
                 i += 2;
             }
         }
+    } else if (args.size() >= 2 && same(args[0], "acl") && same(args[1], "setuser")) {
+        for (std::size_t i = 2; i < args.size(); ++i) secret[i] = true;  // the user name too, as Redis
     } else if (args.size() >= 2 && same(args[0], "config") && same(args[1], "set")) {
         for (std::size_t i = 2; i + 1 < args.size(); i += 2) {
             if (same(args[i], "requirepass")) secret[i + 1] = true;

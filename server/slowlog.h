@@ -31,7 +31,7 @@ public:
     // Keeps a copy of `args` (args[0] the command name) as Redis does: at
     // most 32 arguments, the last one saying how many more there were;
     // strings longer than 128 bytes cut with "... (N more bytes)"; the
-    // password of AUTH, HELLO ... AUTH and CONFIG SET requirepass redacted.
+    // password of AUTH, HELLO ... AUTH and CONFIG SET requirepass, and the rules of ACL SETUSER, redacted.
     static std::vector<std::string> kept_args(std::span<const std::string_view> args);
 
     void push(SlowLogEntry entry, std::size_t max_len);

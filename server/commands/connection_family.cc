@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/arguments.h"
 #include "server/client_session.h"
 #include "server/command_table.h"
@@ -62,18 +63,24 @@ void select(CommandContext& ctx) {
 
 // ---- authentication ------------------------------------------------------------
 
-// tierkv has one user, "default", as Redis without ACL rules: without a
-// requirepass it takes any password, with one it takes only that one.
-bool credentials_valid(const Server& server, std::string_view user, std::string_view password) {
-    if (user != kDefaultUser) return false;
-    return !server.hot().requires_auth.load() || server.check_password(password);
+// A user name as the log shows it: at most 64 bytes, unprintable ones as '?'.
+std::string loggable(std::string_view name) {
+    std::string out(name.substr(0, 64));
+    for (char& c : out) {
+        if (c < ' ' || c > '~') c = '?';
+    }
+    return out;
 }
 
-bool authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
-    if (!credentials_valid(ctx.server, user, password)) {
-        spdlog::debug("client {} ({}): authentication failed", ctx.client.id, ctx.client.addr);
+// Logs in as `user_name` when `password` is right; a failure is logged
+// (never the password) for whoever watches for guessing.
+bool authenticate(CommandContext& ctx, std::string_view user_name, std::string_view password) {
+    std::shared_ptr<const AclUser> user = ctx.server.acl().authenticate(user_name, password);
+    if (!user) {
+        spdlog::warn("client {} ({}): AUTH failed for user '{}'", ctx.client.id, ctx.client.addr, loggable(user_name));
         return false;
     }
+    switch_user(ctx.client, std::move(user));
     ctx.client.authenticated = true;
     return true;
 }
@@ -83,7 +90,7 @@ void auth(CommandContext& ctx) {
         ctx.reply.error(kErrSyntax);
         return;
     }
-    if (ctx.argc() == 2 && !ctx.server.hot().requires_auth.load()) {
+    if (ctx.argc() == 2 && ctx.server.acl().default_user()->nopass) {
         ctx.reply.error(
             "ERR AUTH <password> called without any password configured for the default user. "
             "Are you sure your configuration is correct?");
@@ -200,7 +207,8 @@ void reset(CommandContext& ctx) {
     client.db = 0;
     client.resp = 2;
     ctx.reply.set_resp_version(2);
-    client.authenticated = !ctx.server.hot().requires_auth.load();
+    client.authenticated = !ctx.server.acl().default_requires_auth();
+    switch_user(client, ctx.server.acl().default_user());
     client.no_evict = false;
     client.no_touch = false;
     client.update_names([](ClientSession::Names& n) { n.name.clear(); });
@@ -231,11 +239,11 @@ std::string client_info_line(const ClientSession& client, std::int64_t now_ms, s
     return fmt::format(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} "
         "qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl={} oll=0 omem=0 tot-mem={} events=r "
-        "cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         client.id, client.addr, client.laddr, client.fd, names.name, (now_ms - client.created_ms) / 1000,
         (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(),
         client.pubsub_channels.load(), client.pubsub_patterns.load(), client.multi_queued.load(), qbuf, argv_bytes,
-        obl, qbuf + obl + argv_bytes, names.last_command.empty() ? "NULL" : names.last_command,
+        obl, qbuf + obl + argv_bytes, names.last_command.empty() ? "NULL" : names.last_command, names.user,
         client.resp.load(), names.lib_name, names.lib_ver);
 }
 
@@ -323,10 +331,12 @@ struct KillFilter {
     std::optional<std::string_view> addr;
     std::optional<std::string_view> laddr;
     std::optional<ClientType> type;
+    std::optional<std::string_view> user;
     bool skip_me = true;
 
     bool matches(const ClientSession& client) const {
         if (type && !is_type(client, *type)) return false;
+        if (user && client.names().user != *user) return false;
         if (id && client.id != *id) return false;
         if (addr && client.addr != *addr) return false;
         if (laddr && client.laddr != *laddr) return false;
@@ -356,10 +366,11 @@ bool parse_kill_option(CommandContext& ctx, std::string_view option, std::string
     } else if (iequals(option, "laddr")) {
         filter.laddr = value;
     } else if (iequals(option, "user")) {
-        if (value != kDefaultUser) {
+        if (!ctx.server.acl().find(value)) {
             ctx.reply.error("ERR No such user '" + std::string(value) + "'");
             return false;
         }
+        filter.user = value;
     } else if (iequals(option, "skipme") && (iequals(value, "yes") || iequals(value, "no"))) {
         filter.skip_me = iequals(value, "yes");
     } else {

@@ -180,24 +180,33 @@ void shutdown(CommandContext& ctx) {
 
 // ---- COMMAND --------------------------------------------------------------------------
 
+// The commands clients can call (rename-command may disable some).
+std::vector<const CommandSpec*> callable_commands(const CommandTable& table) {
+    std::vector<const CommandSpec*> specs;
+    for (const CommandSpec& spec : table.commands()) {
+        if (!spec.disabled) specs.push_back(&spec);
+    }
+    return specs;
+}
+
 void command_all(CommandContext& ctx) {
-    const auto& commands = ctx.server.commands().commands();
-    ctx.reply.array(commands.size());
-    for (const CommandSpec& spec : commands) reply_command_info(ctx.reply, spec);
+    const std::vector<const CommandSpec*> specs = callable_commands(ctx.server.commands());
+    ctx.reply.array(specs.size());
+    for (const CommandSpec* spec : specs) reply_command_info(ctx.reply, *spec);
 }
 
 void command_count(CommandContext& ctx) {
-    ctx.reply.integer(static_cast<std::int64_t>(ctx.server.commands().size()));
+    ctx.reply.integer(static_cast<std::int64_t>(callable_commands(ctx.server.commands()).size()));
 }
 
 // Every command and subcommand, in table order, that `keep` accepts.
 template <class Filter>
 std::vector<std::string_view> command_names(const CommandTable& table, Filter keep) {
     std::vector<std::string_view> names;
-    for (const CommandSpec& spec : table.commands()) {
-        if (keep(spec)) names.push_back(spec.name);
-        for (const CommandSpec& sub : spec.subcommands) {
-            if (keep(sub)) names.push_back(sub.name);
+    for (const CommandSpec* spec : callable_commands(table)) {
+        if (keep(*spec)) names.push_back(spec->public_name());
+        for (const CommandSpec& sub : spec->subcommands) {
+            if (keep(sub)) names.push_back(sub.public_name());
         }
     }
     return names;
@@ -222,7 +231,7 @@ void command_list(CommandContext& ctx) {
         ctx.reply.bulk_array(command_names(table, [&](const CommandSpec& s) { return in_acl_category(s, value); }));
     } else if (iequals(filter, "pattern")) {
         ctx.reply.bulk_array(
-            command_names(table, [&](const CommandSpec& s) { return storage::glob_match(value, s.name, true); }));
+            command_names(table, [&](const CommandSpec& s) { return storage::glob_match(value, s.public_name(), true); }));
     } else {
         ctx.reply.error(kErrSyntax);
     }
@@ -243,14 +252,14 @@ void command_info(CommandContext& ctx) {
 void command_docs(CommandContext& ctx) {
     std::vector<const CommandSpec*> specs;
     if (ctx.argc() == 2) {
-        for (const CommandSpec& spec : ctx.server.commands().commands()) specs.push_back(&spec);
+        specs = callable_commands(ctx.server.commands());
     }
     for (std::string_view name : args_from(ctx, 2)) {
         if (const CommandSpec* spec = find_command(ctx.server.commands(), name)) specs.push_back(spec);
     }
     ctx.reply.map(specs.size());
     for (const CommandSpec* spec : specs) {
-        ctx.reply.bulk(spec->name);
+        ctx.reply.bulk(spec->public_name());
         reply_command_docs(ctx.reply, *spec);
     }
 }

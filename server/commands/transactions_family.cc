@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/command_table.h"
 #include "server/dispatcher.h"
 #include "server/server.h"
@@ -83,6 +84,17 @@ bool needs_every_shard(const CommandSpec& spec, const std::vector<std::string_vi
     return keys.empty() && spec.group != "connection" && spec.group != "transactions";
 }
 
+// The rules were checked when the command was queued; a user changed since
+// gets Redis's reply in its place.
+void reply_rules_changed(CommandContext& ctx, AclDenial denial) {
+    const std::string_view reason = denial == AclDenial::kCommand ? "no permission to execute the command or subcommand"
+                                    : denial == AclDenial::kKey   ? "no permission to touch the specified keys"
+                                    : "no permission to access one of the channels used as arguments";
+    ctx.reply.error(std::string("NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+                                "the EXEC call. This command is no longer allowed for the following reason: ")
+                        .append(reason));
+}
+
 void exec(CommandContext& ctx) {
     ClientSession& client = ctx.client;
     if (!client.multi.active) return ctx.reply.error("ERR EXEC without MULTI");
@@ -126,8 +138,15 @@ void exec(CommandContext& ctx) {
 
     ctx.reply.array(commands.size());
     client.deny_blocking = true;
+    current_user(ctx.server.acl(), client);
+    const std::shared_ptr<const AclUser> user = client.user;  // held: an AUTH inside may switch the client's
     for (const Queued& q : commands) {
-        run_command(ctx.server, client, ctx.reply, *q.spec, q.args, &locks);
+        const AclDenial denial = user->unrestricted ? AclDenial::kNone : check_permissions(*user, *q.spec, q.args);
+        if (denial == AclDenial::kNone) {
+            run_command(ctx.server, client, ctx.reply, *q.spec, q.args, &locks);
+        } else {
+            reply_rules_changed(ctx, denial);
+        }
     }
     client.deny_blocking = false;
     ctx.reply.set_resp_version(client.resp.load(std::memory_order_relaxed));

@@ -99,6 +99,9 @@ TEST_CASE("slow log keeps arguments as Redis does") {
     args = {"config", "set", "maxclients", "5", "REQUIREPASS", "pw"};
     CHECK(SlowLog::kept_args(args) ==
           std::vector<std::string>{"config", "set", "maxclients", "5", "REQUIREPASS", "(redacted)"});
+    args = {"ACL", "SETUSER", "alice", "on", ">pw"};
+    CHECK(SlowLog::kept_args(args) ==
+          std::vector<std::string>{"ACL", "SETUSER", "(redacted)", "(redacted)", "(redacted)"});
 }
 
 TEST_CASE("slow log is newest first, bounded, and ids go on after reset") {
