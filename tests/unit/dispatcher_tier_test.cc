@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/client_session.h"
 #include "server/config.h"
 #include "server/dispatcher.h"
@@ -26,6 +27,7 @@ TEST_CASE("dispatcher with a tier: a key on disk is reported, not read, unless d
     srv.keyspace().attach_tier(std::make_unique<storage::Tier>(test::open_store(dir), nullptr));
     server::ClientSession client;
     client.authenticated = true;
+    server::switch_user(client, srv.acl().default_user());
     std::string out;
     protocol::ReplyBuilder reply(out);
 
