@@ -45,6 +45,8 @@ struct ClientSession {
     std::atomic<int> pubsub_channels{0};
     std::atomic<int> pubsub_patterns{0};
     std::atomic<int> multi_queued{-1};
+    // Waiting in a blocking command (BLPOP ...): exempt from `timeout`.
+    std::atomic<bool> waiting_blocked{false};
 
     // The ACL user this connection runs as (never null: "default" until
     // AUTH) and the Acl version it was read at; the dispatcher reads the

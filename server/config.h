@@ -35,8 +35,8 @@ struct Config {
     std::string log_file;  // empty = stderr
     std::int64_t proto_max_bulk_len = 512ll * 1024 * 1024;
     std::int64_t client_query_buffer_limit = 1024ll * 1024 * 1024;
-    // Redis's classes and defaults: normal, replica, pubsub. Only pubsub is
-    // enforced (subscribers that stop reading); tierkv has no replicas.
+    // Redis's classes and defaults: normal, replica, pubsub. Normal and
+    // pubsub are enforced (clients that stop reading); tierkv has no replicas.
     std::array<OutputBufferLimit, 3> client_output_buffer_limit = {{
         {0, 0, 0},
         {256ll * 1024 * 1024, 64ll * 1024 * 1024, 60},

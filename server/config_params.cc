@@ -70,7 +70,7 @@ ConfigParam output_buffer_limit_param() {
     return ConfigParam{
         "client-output-buffer-limit",
         "Close clients whose pending output passes <hard>, or stays over <soft> for <seconds>: "
-        "\"<class> <hard> <soft> <seconds>\" for normal, replica, pubsub (pubsub is enforced).",
+        "\"<class> <hard> <soft> <seconds>\" for normal, replica, pubsub (normal and pubsub are enforced).",
         true,
         [](const Config& c) {
             std::string out;
@@ -175,7 +175,7 @@ std::vector<ConfigParam> make_params() {
     p.push_back(memory_param("client-query-buffer-limit", "Largest unprocessed input a client may have.", true,
                              &Config::client_query_buffer_limit, 1024 * 1024));
     p.push_back(output_buffer_limit_param());
-    p.push_back(int_param("timeout", "Close clients idle this many seconds; 0 = never.", true, &Config::timeout, 0,
+    p.push_back(int_param("timeout", "Close clients idle this many seconds (not those blocked or subscribed); 0 = never.", true, &Config::timeout, 0,
                           INT_MAX));
     p.push_back(int_param("hz", "Background task runs per second (active expiry).", true, &Config::hz, 1, 500));
     p.push_back(memory_param("maxmemory", "Memory limit for data; 0 = none.", true, &Config::maxmemory, 0));
@@ -209,7 +209,7 @@ std::vector<ConfigParam> make_params() {
                              false, &Config::warmup, {"hot", "all", "none"}));
     p.push_back(int_param("lfu-decay-time", "LFU: idle minutes per counter decrement; 0 = never decay.", true,
                           &Config::lfu_decay_time, 0, INT_MAX));
-    p.push_back(int_param("tcp-keepalive", "TCP keepalive interval in seconds; 0 = off.", true,
+    p.push_back(int_param("tcp-keepalive", "Seconds of silence before TCP keepalive probes a client (then every third of it, 3 times); 0 = off.", true,
                           &Config::tcp_keepalive, 0, INT_MAX));
     p.push_back(ConfigParam{
         "slowlog-log-slower-than", "Log commands slower than this many microseconds; -1 = never.", true,

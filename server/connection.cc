@@ -199,6 +199,14 @@ Connection::InputState Connection::process_input() {
                 return InputState::kLoadFromTier;
             }
             tier_loads_for_command_ = 0;
+            if (over_output_limit()) {
+                // Replies pile up faster than the client reads them (or it
+                // never reads): drop them and the client, as Redis does.
+                spdlog::warn("client {} ({}) closed for overcoming of output buffer limits ({})", session_->id,
+                             session_->addr, session_->subscriptions() > 0 ? "pubsub" : "normal");
+                output_ = std::string();
+                return InputState::kClose;
+            }
         }
         if (session_->blocked) {
             blocked_args_.assign(parser_.args().begin(), parser_.args().end());
@@ -277,15 +285,16 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
 }
 
 bool Connection::over_output_limit() {
-    const auto& hot = server_.hot();
+    // As Redis, a client with subscriptions is of the pubsub class.
+    const auto& limit = session_->subscriptions() > 0 ? server_.hot().pubsub_output : server_.hot().normal_output;
     const auto pending = static_cast<std::int64_t>(push_out_.size() + push_inflight_ + output_.size());
-    const std::int64_t hard = hot.pubsub_output_hard.load(std::memory_order_relaxed);
-    const std::int64_t soft = hot.pubsub_output_soft.load(std::memory_order_relaxed);
+    const std::int64_t hard = limit.hard.load(std::memory_order_relaxed);
+    const std::int64_t soft = limit.soft.load(std::memory_order_relaxed);
     if (hard > 0 && pending > hard) return true;
     if (soft > 0 && pending > soft) {
         const std::int64_t now = storage::unix_time_ms();
         if (over_soft_limit_since_ms_ == 0) over_soft_limit_since_ms_ = now;
-        return now - over_soft_limit_since_ms_ >= hot.pubsub_output_soft_seconds.load(std::memory_order_relaxed) * 1000;
+        return now - over_soft_limit_since_ms_ >= limit.soft_seconds.load(std::memory_order_relaxed) * 1000;
     }
     over_soft_limit_since_ms_ = 0;
     return false;
@@ -414,6 +423,14 @@ void Connection::on_wake() {
 }
 
 asio::awaitable<bool> Connection::wait_while_blocked() {
+    session_->waiting_blocked = true;
+    const bool woken = co_await wait_for_wake_or_deadline();
+    session_->waiting_blocked = false;
+    session_->last_active_ms = storage::unix_time_ms();
+    co_return woken;
+}
+
+asio::awaitable<bool> Connection::wait_for_wake_or_deadline() {
     using namespace asio::experimental::awaitable_operators;
     const auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
     BlockedClient& blocked = *session_->blocked;

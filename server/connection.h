@@ -60,6 +60,7 @@ private:
     asio::awaitable<void> write_pushes();
     // client-output-buffer-limit, pubsub class.
     bool over_output_limit();
+    asio::awaitable<bool> wait_for_wake_or_deadline();
 
     // While a command is blocked (session_->blocked, see server/blocking.h):
     // waits for a wake or the deadline without holding the thread, reading

@@ -1,5 +1,9 @@
 #include "server/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,6 +17,19 @@
 
 namespace tierkv::server {
 namespace {
+
+// tcp-keepalive as Redis sets it: the first probe after `interval` idle
+// seconds, then every interval/3, and the peer is dropped after 3 unanswered.
+void enable_keepalive(asio::ip::tcp::socket& socket, int interval) {
+    asio::error_code ec;
+    socket.set_option(asio::socket_base::keep_alive(true), ec);
+    const int fd = socket.native_handle();
+    const int every = std::max(1, interval / 3);
+    const int probes = 3;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &every, sizeof every);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+}
 
 std::int64_t steady_ms() {
     using namespace std::chrono;
@@ -95,10 +112,14 @@ Server::~Server() {
 void Server::apply_hot_settings(const Config& config) {
     hot_.proto_max_bulk_len = config.proto_max_bulk_len;
     hot_.client_query_buffer_limit = config.client_query_buffer_limit;
-    const OutputBufferLimit& pubsub_limit = config.client_output_buffer_limit[2];
-    hot_.pubsub_output_hard = pubsub_limit.hard_bytes;
-    hot_.pubsub_output_soft = pubsub_limit.soft_bytes;
-    hot_.pubsub_output_soft_seconds = pubsub_limit.soft_seconds;
+    auto set_limit = [](HotSettings::OutputLimit& hot, const OutputBufferLimit& limit) {
+        hot.hard = limit.hard_bytes;
+        hot.soft = limit.soft_bytes;
+        hot.soft_seconds = limit.soft_seconds;
+    };
+    set_limit(hot_.normal_output, config.client_output_buffer_limit[0]);
+    set_limit(hot_.pubsub_output, config.client_output_buffer_limit[2]);
+    hot_.timeout_s = config.timeout;
     hot_.maxclients = config.maxclients;
     keyspace_.set_maxmemory(config.maxmemory);
     auto& eviction = keyspace_.eviction_settings();
@@ -266,7 +287,7 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
     stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
     asio::error_code ec;
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    if (config().tcp_keepalive > 0) socket.set_option(asio::socket_base::keep_alive(true), ec);
+    if (const int interval = config().tcp_keepalive; interval > 0) enable_keepalive(socket, interval);
     if (clients_.size() >= static_cast<std::size_t>(hot_.maxclients.load())) {
         stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
         static constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
@@ -323,9 +344,26 @@ void Server::schedule_housekeeping() {
             keyspace_.tier()->store().sync_wal();
         }
         return_freed_memory();
+        close_idle_clients();
         sample_stats();
         schedule_housekeeping();
     });
+}
+
+void Server::close_idle_clients() {
+    const std::int64_t timeout_ms = hot_.timeout_s.load(std::memory_order_relaxed) * 1000ll;
+    const std::int64_t now = storage::unix_time_ms();
+    if (timeout_ms <= 0 || now - last_idle_check_ms_ < 1000) return;
+    last_idle_check_ms_ = now;
+    for (const auto& client : clients_.snapshot()) {
+        // As Redis: clients blocked in BLPOP ... or subscribed wait as long as they like.
+        if (client->waiting_blocked.load() || client->pubsub_channels.load() + client->pubsub_patterns.load() > 0) {
+            continue;
+        }
+        if (now - client->last_active_ms.load() <= timeout_ms || !client->close) continue;
+        spdlog::debug("client {} ({}): closed, idle for more than {} s", client->id, client->addr, timeout_ms / 1000);
+        client->close();
+    }
 }
 
 void Server::evict_in_background(std::int64_t deadline_steady_ms) {

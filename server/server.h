@@ -51,10 +51,15 @@ struct HotSettings {
     std::atomic<bool> protected_mode{true};
     std::atomic<std::int64_t> slowlog_log_slower_than{0};
     std::atomic<std::int64_t> slowlog_max_len{0};
-    // client-output-buffer-limit's pubsub class (0: no limit).
-    std::atomic<std::int64_t> pubsub_output_hard{0};
-    std::atomic<std::int64_t> pubsub_output_soft{0};
-    std::atomic<std::int64_t> pubsub_output_soft_seconds{0};
+    // client-output-buffer-limit of the normal and pubsub classes (0: no limit).
+    struct OutputLimit {
+        std::atomic<std::int64_t> hard{0};
+        std::atomic<std::int64_t> soft{0};
+        std::atomic<std::int64_t> soft_seconds{0};
+    };
+    OutputLimit normal_output;
+    OutputLimit pubsub_output;
+    std::atomic<int> timeout_s{0};  // close clients idle this long; 0: never
 };
 
 class Server {
@@ -120,6 +125,8 @@ private:
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
     void evict_in_background(std::int64_t deadline_steady_ms);
+    // Closes the clients idle for longer than `timeout` (checked once a second).
+    void close_idle_clients();
     std::optional<std::string> open_tier(const Config& config);
     std::optional<std::string> apply_access_config(const Config& config);
     void return_freed_memory();
@@ -153,6 +160,7 @@ private:
     bool sync_every_write_ = false;
     bool sync_every_second_ = false;
     std::int64_t last_wal_sync_ms_ = 0;
+    std::int64_t last_idle_check_ms_ = 0;
     bool tier_saved_ = false;
 
     // The background thread: accepts connections, catches signals, runs active expiry.
