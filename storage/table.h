@@ -21,21 +21,23 @@
 namespace tierkv::storage {
 
 struct Entry {
+    // Laid out so that a table node (Table::Node: two words and an Entry)
+    // fills a 128-byte allocation exactly: keep it so when adding fields.
     std::string key;
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
     std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
     std::uint32_t volatile_slot = 0;  // index in Table::volatile_ while expire_at_ms != 0
     std::uint32_t charged_bytes = 0;  // what this entry adds to the table's memory count
-    // Eviction policy state: links of the policy's queue (LRU, FIFO, S3-FIFO),
-    // Redis's logarithmic access counter (LFU) and a few policy bits.
-    Entry* policy_prev = nullptr;
-    Entry* policy_next = nullptr;
+    // Eviction policy state: Redis's logarithmic access counter (LFU), a few
+    // policy bits, and the links of the policy's queue (LRU, FIFO, S3-FIFO).
     std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
     std::uint8_t policy_bits = 0;
     // The tier holds this entry's current value too (durability everysec or
     // always write every change through); see Table::set_disk_copy.
     bool disk_copy = false;
+    Entry* policy_prev = nullptr;
+    Entry* policy_next = nullptr;
 
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
@@ -104,6 +106,7 @@ private:
         std::uint64_t hash;
         Entry entry;
     };
+    static_assert(sizeof(Node) <= 128, "a node should fill one 128-byte allocation (see Entry)");
 
     std::size_t index(std::uint64_t hash) const { return hash & (buckets_.size() - 1); }
     void resize(std::size_t bucket_count);

@@ -7,9 +7,69 @@
 
 namespace tierkv::storage {
 
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(ValueType::kZSet), Value::Payload>,
-                             ZSetValue>,
-              "ValueType and Value::Payload must list the types in the same order");
+static_assert(sizeof(Value) <= 40, "a Value is a string's size: table entries depend on it");
+
+Value::Value(const Value& other) : type_(ValueType::kString) {
+    new (&rep_.str) std::string();
+    copy_from(other);
+}
+
+Value::Value(Value&& other) noexcept : type_(ValueType::kString) {
+    new (&rep_.str) std::string();
+    move_from(other);
+}
+
+Value& Value::operator=(const Value& other) {
+    if (this != &other) copy_from(other);
+    return *this;
+}
+
+Value& Value::operator=(Value&& other) noexcept {
+    if (this != &other) move_from(other);
+    return *this;
+}
+
+void Value::destroy() {
+    switch (type_) {
+        case ValueType::kString: rep_.str.~basic_string(); break;
+        case ValueType::kList: delete rep_.list; break;
+        case ValueType::kSet: delete rep_.set; break;
+        case ValueType::kHash: delete rep_.hash; break;
+        case ValueType::kZSet: delete rep_.zset; break;
+    }
+}
+
+void Value::copy_from(const Value& other) {
+    Value copy;  // built first: a failed copy leaves this value as it was
+    switch (other.type_) {
+        case ValueType::kString: copy.rep_.str = other.rep_.str; break;
+        case ValueType::kList: copy = Value(*other.rep_.list); break;
+        case ValueType::kSet: copy = Value(*other.rep_.set); break;
+        case ValueType::kHash: copy = Value(*other.rep_.hash); break;
+        case ValueType::kZSet: copy = Value(*other.rep_.zset); break;
+    }
+    copy.modified_in_place_ = other.modified_in_place_;
+    move_from(copy);
+}
+
+void Value::move_from(Value& other) noexcept {
+    destroy();
+    type_ = other.type_;
+    modified_in_place_ = other.modified_in_place_;
+    switch (type_) {
+        case ValueType::kString: new (&rep_.str) std::string(std::move(other.rep_.str)); break;
+        case ValueType::kList: rep_.list = other.rep_.list; break;
+        case ValueType::kSet: rep_.set = other.rep_.set; break;
+        case ValueType::kHash: rep_.hash = other.rep_.hash; break;
+        case ValueType::kZSet: rep_.zset = other.rep_.zset; break;
+    }
+    if (type_ != ValueType::kString) {
+        // The collection now belongs to this value; `other` is left an empty string.
+        other.type_ = ValueType::kString;
+        new (&other.rep_.str) std::string();
+    }
+    other.modified_in_place_ = false;
+}
 
 std::string_view type_name(ValueType type) {
     switch (type) {
@@ -37,11 +97,11 @@ std::optional<ValueType> type_from_name(std::string_view name) {
 
 namespace {
 
-std::string_view string_encoding(const StringValue& s) {
+std::string_view string_encoding(const Value& s) {
     constexpr std::size_t kEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
-    if (s.modified_in_place) return "raw";
-    if (canonical_int64(s.data)) return "int";
-    return s.data.size() <= kEmbstrMax ? "embstr" : "raw";
+    if (s.modified_in_place()) return "raw";
+    if (canonical_int64(s.str())) return "int";
+    return s.str().size() <= kEmbstrMax ? "embstr" : "raw";
 }
 
 std::string_view set_encoding(const SetValue& set) {
@@ -57,7 +117,7 @@ std::string_view set_encoding(const SetValue& set) {
 
 std::string_view encoding_name(const Value& value) {
     switch (value.type()) {
-        case ValueType::kString: return string_encoding(value.as<StringValue>());
+        case ValueType::kString: return string_encoding(value);
         case ValueType::kList: return "quicklist";
         case ValueType::kSet: return set_encoding(value.as<SetValue>());
         case ValueType::kHash:
@@ -91,10 +151,11 @@ std::size_t free_effort(const Value& value) {
 std::size_t value_heap_bytes(const Value& value) {
     switch (value.type()) {
         case ValueType::kString: return string_heap_bytes(value.str());
-        case ValueType::kList: return value.as<ListValue>().heap_bytes();
-        case ValueType::kSet: return value.as<SetValue>().heap_bytes();
-        case ValueType::kHash: return value.as<HashValue>().heap_bytes();
-        case ValueType::kZSet: return value.as<ZSetValue>().heap_bytes();
+        // A collection also owns the block that holds its object.
+        case ValueType::kList: return allocation_size(sizeof(ListValue)) + value.as<ListValue>().heap_bytes();
+        case ValueType::kSet: return allocation_size(sizeof(SetValue)) + value.as<SetValue>().heap_bytes();
+        case ValueType::kHash: return allocation_size(sizeof(HashValue)) + value.as<HashValue>().heap_bytes();
+        case ValueType::kZSet: return allocation_size(sizeof(ZSetValue)) + value.as<ZSetValue>().heap_bytes();
     }
     return 0;
 }

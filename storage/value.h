@@ -7,7 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <new>
+#include <type_traits>
 
 #include "storage/types/hash_value.h"
 #include "storage/types/list_value.h"
@@ -16,7 +17,6 @@
 
 namespace tierkv::storage {
 
-// The order matches Value::Payload's alternatives.
 enum class ValueType : std::uint8_t { kString, kList, kSet, kHash, kZSet };
 
 // Redis's name for a type, as TYPE and SCAN ... TYPE use it.
@@ -24,43 +24,80 @@ std::string_view type_name(ValueType type);
 // The type with that name (any case), as SCAN ... TYPE reads it.
 std::optional<ValueType> type_from_name(std::string_view name);
 
-struct StringValue {
-    std::string data;
-    // Redis reports "raw" for a string modified in place (APPEND, SETRANGE)
-    // even when it is short or numeric; keep that visible to OBJECT ENCODING.
-    bool modified_in_place = false;
-};
-
+// One key's value: a string held inline, or a collection behind a pointer,
+// so that the Value in every table entry costs no more than a string (40
+// bytes; a std::variant of the collections would take 96).
 class Value {
 public:
-    using Payload = std::variant<StringValue, ListValue, SetValue, HashValue, ZSetValue>;
+    Value() : type_(ValueType::kString) { new (&rep_.str) std::string(); }
+    Value(ListValue v) : type_(ValueType::kList) { rep_.list = new ListValue(std::move(v)); }
+    Value(SetValue v) : type_(ValueType::kSet) { rep_.set = new SetValue(std::move(v)); }
+    Value(HashValue v) : type_(ValueType::kHash) { rep_.hash = new HashValue(std::move(v)); }
+    Value(ZSetValue v) : type_(ValueType::kZSet) { rep_.zset = new ZSetValue(std::move(v)); }
+    Value(const Value& other);
+    Value(Value&& other) noexcept;
+    Value& operator=(const Value& other);
+    Value& operator=(Value&& other) noexcept;
+    ~Value() { destroy(); }
 
-    Value() = default;
-    Value(StringValue v) : payload_(std::move(v)) {}
-    Value(ListValue v) : payload_(std::move(v)) {}
-    Value(SetValue v) : payload_(std::move(v)) {}
-    Value(HashValue v) : payload_(std::move(v)) {}
-    Value(ZSetValue v) : payload_(std::move(v)) {}
+    static Value string(std::string_view bytes) {
+        Value v;
+        v.rep_.str.assign(bytes);
+        return v;
+    }
 
-    static Value string(std::string_view bytes) { return Value(StringValue{std::string(bytes), false}); }
-
-    ValueType type() const { return static_cast<ValueType>(payload_.index()); }
+    ValueType type() const { return type_; }
 
     template <class T>
-    bool is() const { return std::holds_alternative<T>(payload_); }
+    bool is() const { return type_ == type_of<T>(); }
+    // The payload; the value must hold a T (check is<T>() or type() first).
     template <class T>
-    T& as() { return std::get<T>(payload_); }
+    T& as() { return *payload<T>(const_cast<Value&>(*this).rep_); }
     template <class T>
-    const T& as() const { return std::get<T>(payload_); }
+    const T& as() const { return *payload<T>(const_cast<Value&>(*this).rep_); }
 
     // A string value's bytes.
-    std::string& str() { return as<StringValue>().data; }
-    const std::string& str() const { return as<StringValue>().data; }
-
-    const Payload& payload() const { return payload_; }
+    std::string& str() { return rep_.str; }
+    const std::string& str() const { return rep_.str; }
+    // Redis reports "raw" for a string modified in place (APPEND, SETRANGE)
+    // even when it is short or numeric; OBJECT ENCODING shows it.
+    bool modified_in_place() const { return modified_in_place_; }
+    void mark_modified_in_place() { modified_in_place_ = true; }
 
 private:
-    Payload payload_;
+    union Rep {
+        std::string str;
+        ListValue* list;
+        SetValue* set;
+        HashValue* hash;
+        ZSetValue* zset;
+        Rep() {}
+        ~Rep() {}
+    };
+
+    template <class T>
+    static constexpr ValueType type_of() {
+        if constexpr (std::is_same_v<T, std::string>) return ValueType::kString;
+        if constexpr (std::is_same_v<T, ListValue>) return ValueType::kList;
+        if constexpr (std::is_same_v<T, SetValue>) return ValueType::kSet;
+        if constexpr (std::is_same_v<T, HashValue>) return ValueType::kHash;
+        if constexpr (std::is_same_v<T, ZSetValue>) return ValueType::kZSet;
+    }
+    template <class T>
+    static T* payload(Rep& rep) {
+        if constexpr (std::is_same_v<T, std::string>) return &rep.str;
+        if constexpr (std::is_same_v<T, ListValue>) return rep.list;
+        if constexpr (std::is_same_v<T, SetValue>) return rep.set;
+        if constexpr (std::is_same_v<T, HashValue>) return rep.hash;
+        if constexpr (std::is_same_v<T, ZSetValue>) return rep.zset;
+    }
+    void destroy();
+    void copy_from(const Value& other);
+    void move_from(Value& other) noexcept;
+
+    Rep rep_;
+    ValueType type_;
+    bool modified_in_place_ = false;
 };
 
 // Heap bytes the value owns beyond the Value object itself; O(1), as every

@@ -376,7 +376,7 @@ void append(CommandContext& ctx) {
     {
         auto value = db.edit(*entry);
         value->str().append(ctx.args[2]);
-        value->as<storage::StringValue>().modified_in_place = true;
+        value->mark_modified_in_place();
     }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));
 }
@@ -432,7 +432,7 @@ void setrange(CommandContext& ctx) {
     {
         auto value = db.edit(*entry);
         overwrite_at(value->str(), static_cast<std::size_t>(*offset), patch);
-        value->as<storage::StringValue>().modified_in_place = true;
+        value->mark_modified_in_place();
     }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));
 }
