@@ -102,8 +102,7 @@ class Worker:
         op = rng.randrange(17)
         if op == 0:
             k = rng.choice(COUNTERS)
-            n = r.incr(k)
-            self.check(n >= 1, "INCR returned %r" % n)
+            r.incr(k)  # what it returns depends on the others' INCRBYs (some negative)
             t.counters[k] += 1
         elif op == 1:
             k, by = rng.choice(COUNTERS), rng.randint(-5, 20)
