@@ -154,7 +154,10 @@ class Worker:
         elif op == 9:
             k, v = self.own("s%d" % rng.randrange(5)), "v%d" % rng.randrange(100)
             if rng.random() < 0.3:
-                self.check(r.set(k, v, px=rng.randint(1000, 5000)), "SET PX")
+                # A TTL longer than any run, so the model stays exact; short
+                # ones go to keys nobody checks, for expiry to race with.
+                self.check(r.set(k, v, px=rng.randint(600000, 900000)), "SET PX")
+                r.set("tmp:%d:%d" % (self.index, rng.randrange(50)), v, px=rng.randint(1, 50))
             else:
                 self.check(r.set(k, v), "SET")
             self.model[k] = v
