@@ -1,10 +1,9 @@
 #include "storage/memory.h"
 
-#include <jemalloc/jemalloc.h>
-
 namespace tierkv::storage {
 
-std::size_t allocation_size(std::size_t bytes) { return bytes == 0 ? 0 : nallocx(bytes, 0); }
+// allocation_size() lives in storage/allocator/<allocator>.cc, the one CMake
+// picks (TIERKV_ALLOCATOR).
 
 std::size_t string_heap_bytes(const std::string& s) {
     // libstdc++ keeps up to 15 bytes inside the string object itself.

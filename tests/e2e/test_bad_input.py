@@ -4,7 +4,7 @@ import socket
 import time
 import unittest
 
-from tierkv_harness import TierkvServer
+from tierkv_harness import ASAN_RSS_REASON, TierkvServer, skip_under_sanitizer
 
 
 def connect(port):
@@ -123,6 +123,7 @@ class BadInput(unittest.TestCase):
             self.assertEqual(data, expected)
         self.assert_still_serving()
 
+    @skip_under_sanitizer(("address",), ASAN_RSS_REASON)
     def test_1000_connections_opened_and_dropped_memory_returns(self):
         # Warm up allocator arenas first so the baseline is a steady state.
         self.churn(200)

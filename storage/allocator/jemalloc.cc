@@ -1,0 +1,10 @@
+// Size classes of jemalloc, tierkv's allocator by default.
+#include <jemalloc/jemalloc.h>
+
+#include "storage/memory.h"
+
+namespace tierkv::storage {
+
+std::size_t allocation_size(std::size_t bytes) { return bytes == 0 ? 0 : nallocx(bytes, 0); }
+
+}  // namespace tierkv::storage
