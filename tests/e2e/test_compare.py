@@ -9,12 +9,13 @@ import tempfile
 import unittest
 import xml.dom.minidom
 
-from tierkv_harness import ROOT, server_binary
+from tierkv_harness import ROOT, server_binary, skip_under_sanitizer
 
 SECTIONS = ("1-3 throughput", "4 latency", "5 memory", "6 big values", "scaling")
 
 
 class Compare(unittest.TestCase):
+    @skip_under_sanitizer(("address", "thread"), "benchmarks measure the normal build; this checks the script")
     def test_quick_run_measures_every_workload_on_both_servers(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "compare")

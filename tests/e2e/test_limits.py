@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from tierkv_harness import TierkvServer
+from tierkv_harness import SANITIZER, TierkvServer
 
 MB = 1024 * 1024
 
@@ -110,7 +110,8 @@ class Limits(unittest.TestCase):
                 time.sleep(0.1)
             self.assertEqual(len(r.client_list()), 1, "the greedy client is still connected")
             self.assertEqual(r.ping(), True)
-            self.assertLess(srv.rss_kb() - rss_before, 128 * 1024)
+            if SANITIZER != "address":  # ASan's quarantine keeps freed memory resident
+                self.assertLess(srv.rss_kb() - rss_before, 128 * 1024)
             with open(srv.log_path, "rb") as f:
                 self.assertIn(b"closed for overcoming of output buffer limits (normal)", f.read())
             greedy.close()
