@@ -145,6 +145,10 @@ asio::awaitable<bool> Connection::run_input() {
             co_await wait_for_tier_writer();
         } else if (state == InputState::kRunOnTierPool) {
             co_await run_on_tier_pool();
+            if (std::optional<InputState> stop = after_command()) {
+                state = *stop;
+                break;
+            }
         } else {
             break;
         }
@@ -190,8 +194,13 @@ Connection::InputState Connection::process_input() {
                         break;
                 }
             }
-            const bool may_read_disk = tier_loads_for_command_ >= kMaxTierLoads;
-            if (!execute_command(server_, *session_, reply_, parser_.args(), may_read_disk)) {
+            if (!execute_command(server_, *session_, reply_, parser_.args(), /*may_read_disk=*/false)) {
+                if (tier_loads_for_command_ >= kMaxTierLoads) {
+                    // Its keys keep leaving memory before it runs: it reads
+                    // them itself, on the tier's threads.
+                    tier_loads_for_command_ = 0;
+                    return InputState::kRunOnTierPool;
+                }
                 // A key it names is on disk: read it, and those of the
                 // commands pipelined behind, off the event loop; then retry.
                 keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
@@ -199,26 +208,30 @@ Connection::InputState Connection::process_input() {
                 return InputState::kLoadFromTier;
             }
             tier_loads_for_command_ = 0;
-            if (over_output_limit()) {
-                // Replies pile up faster than the client reads them (or it
-                // never reads): drop them and the client, as Redis does.
-                spdlog::warn("client {} ({}) closed for overcoming of output buffer limits ({})", session_->id,
-                             session_->addr, session_->subscriptions() > 0 ? "pubsub" : "normal");
-                output_ = std::string();
-                return InputState::kClose;
-            }
         }
-        if (session_->blocked) {
-            blocked_args_.assign(parser_.args().begin(), parser_.args().end());
-            blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
-            input_begin_ += parser_.command_size();
-            return InputState::kWaitForMore;
-        }
-        input_begin_ += parser_.command_size();
-        if (session_->close_after_reply) return InputState::kClose;
+        if (std::optional<InputState> stop = after_command()) return *stop;
     }
     session_->query_buffer_bytes = 0;
     return InputState::kWaitForMore;
+}
+
+std::optional<Connection::InputState> Connection::after_command() {
+    if (over_output_limit()) {
+        // Replies pile up faster than the client reads them (or it never
+        // reads): drop them and the client, as Redis does.
+        spdlog::warn("client {} ({}) closed for overcoming of output buffer limits ({})", session_->id,
+                     session_->addr, session_->subscriptions() > 0 ? "pubsub" : "normal");
+        output_ = std::string();
+        return InputState::kClose;
+    }
+    input_begin_ += parser_.command_size();
+    if (session_->blocked) {
+        blocked_args_.assign(parser_.args().begin(), parser_.args().end());
+        blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+        return InputState::kWaitForMore;
+    }
+    if (session_->close_after_reply) return InputState::kClose;
+    return std::nullopt;
 }
 
 asio::awaitable<void> Connection::flush_output() {
@@ -344,7 +357,6 @@ asio::awaitable<void> Connection::run_on_tier_pool() {
             co_return;
         },
         asio::use_awaitable);
-    input_begin_ += parser_.command_size();
 }
 
 asio::awaitable<void> Connection::wait_for_tier_writer() {

@@ -6,6 +6,7 @@
 #include <asio.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ private:
     // first be read from the tier (kLoadFromTier, the keys in keys_to_load_)
     // or when the tier's writer is far behind (kTierBacklog).
     InputState process_input();
+    // After a command ran: moves past it, and says why input stops here
+    // (blocked, closing, over the output limit), if it does.
+    std::optional<InputState> after_command();
     // process_input() until done, loading from the tier or waiting for its
     // writer as asked; false when the connection must close once the replies
     // written so far are sent.
@@ -45,8 +49,8 @@ private:
     void collect_keys_ahead(std::size_t from);
     // Durability always: holds the replies until the tier has synced.
     asio::awaitable<void> wait_until_durable();
-    // Runs the command at the front of the input on the tier's threads (it
-    // walks the tier: KEYS, SCAN), then moves past it.
+    // Runs the command at the front of the input on the tier's threads: it
+    // walks the tier (KEYS, SCAN), or its keys keep leaving memory.
     asio::awaitable<void> run_on_tier_pool();
     // Pauses this connection while the tier's writer is far behind.
     asio::awaitable<void> wait_for_tier_writer();

@@ -105,15 +105,24 @@ class Limits(unittest.TestCase):
             greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             # 4 MB of replies per command, 300 commands: 1.2 GB if nothing stopped it.
             greedy.sendall(b"MGET big:0 big:1 big:2 big:3\r\n" * 300)
+            # Wait for the server to say it cut the client off (polling the
+            # client list alone could look before the client was even accepted).
+            message = b"closed for overcoming of output buffer limits (normal)"
             deadline = time.time() + 10
-            while time.time() < deadline and len(r.client_list()) > 1:
+            while time.time() < deadline:
+                with open(srv.log_path, "rb") as f:
+                    if message in f.read():
+                        break
                 time.sleep(0.1)
+            with open(srv.log_path, "rb") as f:
+                self.assertIn(message, f.read())
+            deadline = time.time() + 5
+            while time.time() < deadline and len(r.client_list()) > 1:
+                time.sleep(0.05)
             self.assertEqual(len(r.client_list()), 1, "the greedy client is still connected")
             self.assertEqual(r.ping(), True)
             if SANITIZER != "address":  # ASan's quarantine keeps freed memory resident
                 self.assertLess(srv.rss_kb() - rss_before, 128 * 1024)
-            with open(srv.log_path, "rb") as f:
-                self.assertIn(b"closed for overcoming of output buffer limits (normal)", f.read())
             greedy.close()
 
 
