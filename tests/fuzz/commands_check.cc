@@ -23,6 +23,7 @@
 
 #include "fuzz_check.h"
 #include "protocol/reply_reader.h"
+#include "server/acl.h"
 #include "server/client_session.h"
 #include "server/config.h"
 #include "server/dispatcher.h"
@@ -116,8 +117,10 @@ struct Client {
     std::string out;
     protocol::ReplyBuilder reply{out};
 
-    Client() {
+    explicit Client(Harness& h) {
         session.id = 1;
+        session.authenticated = true;
+        server::switch_user(session, h.server.acl().default_user());  // as every accepted connection
         session.close = [] {};
         session.wake = [] {};
         session.deliver = [](auto, auto) {};
@@ -186,7 +189,7 @@ void check_database(Harness& h, Client& c, std::size_t db) {
 
 void check_command_sequence(std::span<const std::uint8_t> data) {
     Harness& h = harness();
-    Client c;
+    Client c(h);
     Decoder in(data);
     for (std::size_t n = 0; n < kMaxCommands && !in.done(); ++n) {
         const std::vector<std::string> args = next_command(in, h.names);
