@@ -258,7 +258,7 @@ class TlsCommands(unittest.TestCase):
         self.assertTrue(self.srv.tls_client().ping())
 
 
-class TlsAuthModes(unittest.TestCase):
+class TlsServers(unittest.TestCase):
     def test_optional_accepts_no_certificate_but_checks_one_given(self):
         with TlsServer(auth="optional") as srv:
             self.assertTrue(srv.tls_client(cert=None).ping())
@@ -270,6 +270,23 @@ class TlsAuthModes(unittest.TestCase):
         with TlsServer(auth="no") as srv:
             self.assertEqual(srv.redis_cli("PING", cert=False).stdout.strip(), "PONG")
             self.assertTrue(srv.tls_client(cert=None).ping())
+
+    def test_idle_timeout_closes_silent_and_idle_tls_clients(self):
+        with TlsServer(extra=["--timeout", "1"]) as srv:
+            silent = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=10)  # never says hello
+            idle = tls_socket(srv.tls_port, cert=CERTS.client)
+            idle.sendall(b"PING\r\n")
+            self.assertEqual(read_until(idle, b"\r\n"), b"+PONG\r\n")
+            started = time.time()
+            self.assertEqual(silent.recv(64), b"")
+            try:
+                self.assertEqual(idle.recv(64), b"")
+            except (ssl.SSLError, ConnectionResetError):
+                pass
+            self.assertLess(time.time() - started, 8)
+            silent.close()
+            idle.close()
+            self.assertTrue(srv.tls_client().ping())
 
     def test_port_0_beside_a_tls_port_serves_tls_only(self):
         tls_port = free_port()
