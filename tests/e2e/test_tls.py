@@ -271,6 +271,19 @@ class TlsServers(unittest.TestCase):
             self.assertEqual(srv.redis_cli("PING", cert=False).stdout.strip(), "PONG")
             self.assertTrue(srv.tls_client(cert=None).ping())
 
+    def test_ca_directory_instead_of_a_ca_file(self):
+        with tempfile.TemporaryDirectory() as ca_dir:
+            with open(CERTS.ca[0], "rb") as src, open(os.path.join(ca_dir, "ca.pem"), "wb") as dst:
+                dst.write(src.read())
+            openssl("rehash", ca_dir)
+            tls_port = free_port()
+            args = [a if a != CERTS.ca[0] else ca_dir for a in CERTS.server_args(tls_port)]
+            args[args.index("--tls-ca-cert-file")] = "--tls-ca-cert-dir"
+            with TierkvServer(args) as srv:
+                self.assertFalse(handshake_refused(tls_port, cert=CERTS.client))
+                self.assertTrue(handshake_refused(tls_port, cert=CERTS.stranger))
+                self.assertTrue(srv.alive())
+
     def test_idle_timeout_closes_silent_and_idle_tls_clients(self):
         with TlsServer(extra=["--timeout", "1"]) as srv:
             silent = socket.create_connection(("127.0.0.1", srv.tls_port), timeout=10)  # never says hello
