@@ -25,7 +25,15 @@ struct OutputBufferLimit {
 
 struct Config {
     std::string bind = "127.0.0.1";
-    int port = 6379;
+    int port = 6379;  // 0 with a tls-port: TLS only; 0 alone: any free port
+    // TLS (server/tls.h): a second listener, off while tls_port is 0.
+    int tls_port = 0;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_ca_cert_file;
+    std::string tls_ca_cert_dir;
+    std::string tls_auth_clients = "yes";  // yes, no or optional, as Redis
+    std::string tls_protocols = "TLSv1.2 TLSv1.3";
     int threads = 0;  // 0 = one per core
     int shards = 0;   // 0 = chosen from threads
     int databases = 16;
@@ -96,6 +104,10 @@ const ConfigParam* find_config_param(std::string_view name);
 // Parses "100", "100kb", "64mb", "1gb" (case-insensitive, k/m/g = 1000-based
 // and kb/mb/gb = 1024-based, as Redis).
 std::optional<std::int64_t> parse_memory_size(std::string_view text);
+
+// tls-protocols: words TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (any case) separated
+// by spaces. Bit n is set for TLSv1.n; nullopt for an unknown word or none.
+std::optional<unsigned> parse_tls_protocols(std::string_view text);
 
 struct ConfigError {
     std::string message;

@@ -144,6 +144,19 @@ ConfigParam bool_param(std::string_view name, std::string_view description, bool
                        }};
 }
 
+// tls-protocols: a space-separated list of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3.
+ConfigParam tls_protocols_param() {
+    return ConfigParam{"tls-protocols", "TLS protocol versions to accept, space-separated: TLSv1.2 TLSv1.3.", false,
+                       [](const Config& c) { return c.tls_protocols; },
+                       [](Config& c, std::string_view value) -> std::optional<std::string> {
+                           if (!parse_tls_protocols(value)) {
+                               return "argument must be a list of TLSv1, TLSv1.1, TLSv1.2 and TLSv1.3";
+                           }
+                           c.tls_protocols = std::string(value);
+                           return std::nullopt;
+                       }};
+}
+
 // Read-only values that clients and tools ask for (redis-benchmark reads
 // "save" and "appendonly") but that tierkv has no use for.
 ConfigParam fixed_param(std::string_view name, std::string_view description, std::string value) {
@@ -158,6 +171,20 @@ std::vector<ConfigParam> make_params() {
     std::vector<ConfigParam> p;
     p.push_back(string_param("bind", "Address to listen on.", false, &Config::bind));
     p.push_back(int_param("port", "TCP port to listen on.", false, &Config::port, 0, 65535));
+    p.push_back(int_param("tls-port", "TLS port to listen on, beside port; 0 = no TLS. With port 0: TLS only.", false,
+                          &Config::tls_port, 0, 65535));
+    p.push_back(string_param("tls-cert-file", "TLS: the server's certificate (chain), PEM.", false,
+                             &Config::tls_cert_file));
+    p.push_back(string_param("tls-key-file", "TLS: the private key of tls-cert-file, PEM.", false,
+                             &Config::tls_key_file));
+    p.push_back(string_param("tls-ca-cert-file", "TLS: CA certificates (PEM bundle) that client certificates must chain to.",
+                             false, &Config::tls_ca_cert_file));
+    p.push_back(string_param("tls-ca-cert-dir", "TLS: a directory of CA certificates (OpenSSL c_rehash layout).", false,
+                             &Config::tls_ca_cert_dir));
+    p.push_back(string_param("tls-auth-clients",
+                             "TLS client certificates: yes (required), optional (checked if given) or no (not asked).",
+                             false, &Config::tls_auth_clients, {"yes", "no", "optional"}));
+    p.push_back(tls_protocols_param());
     p.push_back(int_param("threads", "Event loop threads; 0 = one per core.", false, &Config::threads, 0, 1024));
     p.push_back(int_param("shards", "Keyspace shards (rounded up to a power of two); 0 = 16 per thread.", false,
                           &Config::shards, 0, 65536));
@@ -303,6 +330,24 @@ std::optional<std::int64_t> parse_memory_size(std::string_view text) {
     if (!v || *v < 0) return std::nullopt;
     if (*v > INT64_MAX / multiplier) return std::nullopt;
     return *v * multiplier;
+}
+
+std::optional<unsigned> parse_tls_protocols(std::string_view text) {
+    static constexpr std::array<std::string_view, 4> kNames = {"tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"};
+    unsigned versions = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t end = std::min(text.find(' ', i), text.size());
+        if (end > i) {
+            std::string word(text.substr(i, end - i));
+            for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            const auto it = std::find(kNames.begin(), kNames.end(), word);
+            if (it == kNames.end()) return std::nullopt;
+            versions |= 1u << (it - kNames.begin());
+        }
+        i = end + 1;
+    }
+    if (versions == 0) return std::nullopt;
+    return versions;
 }
 
 }  // namespace tierkv::server

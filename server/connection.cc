@@ -3,7 +3,8 @@
 #include <cstring>
 
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/experimental/parallel_group.hpp>
 #include <spdlog/spdlog.h>
 
 #include "server/acl.h"
@@ -24,9 +25,9 @@ constexpr std::int64_t kKeepLargeBuffersMs = 2000;
 
 }  // namespace
 
-void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session) {
-    auto conn = std::make_shared<Connection>(server, std::move(socket), std::move(session));
-    auto executor = conn->socket_.get_executor();
+void Connection::start(Server& server, ClientStream stream, std::shared_ptr<ClientSession> session) {
+    auto conn = std::make_shared<Connection>(server, std::move(stream), std::move(session));
+    auto executor = conn->stream_.get_executor();
     std::weak_ptr<Connection> weak = conn;
     conn->session_->close = [weak, executor] {
         asio::post(executor, [weak] {
@@ -47,14 +48,14 @@ void Connection::start(Server& server, asio::ip::tcp::socket socket, std::shared
     asio::co_spawn(executor, [conn]() { return conn->run(); }, asio::detached);
 }
 
-Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session)
+Connection::Connection(Server& server, ClientStream stream, std::shared_ptr<ClientSession> session)
     : server_(server),
-      socket_(std::move(socket)),
+      stream_(std::move(stream)),
       session_(std::move(session)),
       input_(kInitialInput),
       reply_(output_),
-      block_timer_(socket_.get_executor()),
-      write_done_(socket_.get_executor()) {}
+      block_timer_(stream_.get_executor()),
+      write_done_(stream_.get_executor()) {}
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
@@ -68,7 +69,7 @@ void Connection::close_soon() {
     // and so is a write of messages (a subscriber may never read them).
     if (!writing_ || push_writing_) {
         asio::error_code ec;
-        socket_.cancel(ec);
+        stream_.socket().cancel(ec);
     }
     block_timer_.cancel();
     write_done_.cancel();
@@ -103,9 +104,10 @@ void Connection::release_idle_buffers() {
 asio::awaitable<void> Connection::run() {
     auto self = shared_from_this();
     try {
+        if (stream_.is_tls() && !co_await handshake()) closing_ = true;
         while (!closing_) {
             make_room_for_read();
-            const std::size_t n = co_await socket_.async_read_some(
+            const std::size_t n = co_await stream_.async_read_some(
                 asio::buffer(input_.data() + input_end_, input_.size() - input_end_), asio::use_awaitable);
             input_end_ += n;
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
@@ -132,8 +134,16 @@ asio::awaitable<void> Connection::run() {
     discard_transaction(server_, *session_);
     unsubscribe_all(server_, *session_);
     asio::error_code ec;
-    socket_.shutdown(asio::socket_base::shutdown_both, ec);
-    socket_.close(ec);
+    stream_.socket().shutdown(asio::socket_base::shutdown_both, ec);
+    stream_.socket().close(ec);
+}
+
+asio::awaitable<bool> Connection::handshake() {
+    // A client that speaks plain RESP, trusts another CA or lacks a required
+    // certificate fails here; the server goes on serving the others.
+    const auto [ec] = co_await stream_.async_handshake(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) spdlog::debug("client {} ({}): TLS handshake failed: {}", session_->id, session_->addr, ec.message());
+    co_return !ec;
 }
 
 asio::awaitable<bool> Connection::run_input() {
@@ -252,7 +262,7 @@ asio::awaitable<void> Connection::flush_output() {
     if (output_.empty()) co_return;
     if (output_.size() > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
     writing_ = true;
-    co_await asio::async_write(socket_, asio::buffer(output_), asio::use_awaitable);
+    co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
     writing_ = false;
     server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
     output_.clear();
@@ -289,7 +299,7 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
         push_out_ = std::string();
         closing_ = true;
         asio::error_code ec;
-        socket_.cancel(ec);
+        stream_.socket().cancel(ec);
         block_timer_.cancel();
         write_done_.cancel();
         return;
@@ -316,7 +326,7 @@ bool Connection::over_output_limit() {
 void Connection::start_push_writer() {
     if (writing_ || closing_ || push_out_.empty()) return;
     writing_ = push_writing_ = true;
-    asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_pushes(); },
+    asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->write_pushes(); },
                    asio::detached);
 }
 
@@ -327,7 +337,7 @@ asio::awaitable<void> Connection::write_pushes() {
             batch.swap(push_out_);
             push_out_.clear();
             push_inflight_ = batch.size();
-            co_await asio::async_write(socket_, asio::buffer(batch), asio::use_awaitable);
+            co_await asio::async_write(stream_, asio::buffer(batch), asio::use_awaitable);
             server_.stats().net_output_bytes.fetch_add(batch.size(), std::memory_order_relaxed);
             push_inflight_ = 0;
             batch.clear();
@@ -338,7 +348,7 @@ asio::awaitable<void> Connection::write_pushes() {
         spdlog::debug("client {}: {}", session_->id, e.what());
         closing_ = true;
         asio::error_code ec;
-        socket_.cancel(ec);
+        stream_.socket().cancel(ec);
     }
     push_inflight_ = 0;
     writing_ = push_writing_ = false;
@@ -361,7 +371,7 @@ asio::awaitable<void> Connection::run_on_tier_pool() {
 
 asio::awaitable<void> Connection::wait_for_tier_writer() {
     storage::Tier* tier = server_.keyspace().tier();
-    asio::steady_timer timer(socket_.get_executor());
+    asio::steady_timer timer(stream_.get_executor());
     while (tier && tier->backlogged() && !tier->failing()) {
         timer.expires_after(std::chrono::milliseconds(1));
         co_await timer.async_wait(asio::use_awaitable);
@@ -375,7 +385,7 @@ asio::awaitable<void> Connection::wait_until_durable() {
     const std::uint64_t needed = std::exchange(session_->durable_seq_needed, 0);
     storage::Tier* tier = server_.keyspace().tier();
     if (!server_.syncs_every_write() || !tier) co_return;
-    asio::steady_timer timer(socket_.get_executor());
+    asio::steady_timer timer(stream_.get_executor());
     while (tier->durable_seq() < needed && !tier->failing()) {
         timer.expires_after(std::chrono::microseconds(100));
         co_await timer.async_wait(asio::use_awaitable);
@@ -443,8 +453,7 @@ asio::awaitable<bool> Connection::wait_while_blocked() {
 }
 
 asio::awaitable<bool> Connection::wait_for_wake_or_deadline() {
-    using namespace asio::experimental::awaitable_operators;
-    const auto tuple = asio::experimental::as_tuple(asio::use_awaitable);
+    namespace ex = asio::experimental;
     BlockedClient& blocked = *session_->blocked;
     for (;;) {
         if (closing_) co_return false;
@@ -462,26 +471,23 @@ asio::awaitable<bool> Connection::wait_for_wake_or_deadline() {
         } else {
             block_timer_.expires_after(std::chrono::milliseconds(blocked.deadline_ms - now));
         }
-        // A wake cancels the timer; input is read and kept for later, and
-        // a closed socket ends the wait.
-        const auto done = co_await (block_timer_.async_wait(tuple) ||
-                                    socket_.async_wait(asio::socket_base::wait_read, tuple));
-        if (done.index() == 1 && (std::get<0>(std::get<1>(done)) || !read_while_blocked())) co_return false;
+        // A wake cancels the timer; input is read (through the stream: TLS
+        // may hold decrypted bytes the socket no longer has) and kept for
+        // later, and a closed connection ends the wait.
+        make_room_for_read();
+        const auto [order, timer_ec, read_ec, n] =
+            co_await ex::make_parallel_group(
+                block_timer_.async_wait(ex::deferred),
+                stream_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
+                                        ex::deferred))
+                .async_wait(ex::wait_for_one(), asio::use_awaitable);
+        // Bytes read count even when the timer won the race.
+        input_end_ += n;
+        server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+        if (order[0] == 1 && (read_ec || n == 0)) co_return false;
+        const auto limit = static_cast<std::size_t>(server_.hot().client_query_buffer_limit.load());
+        if (input_end_ - input_begin_ > limit) co_return false;
     }
-}
-
-bool Connection::read_while_blocked() {
-    make_room_for_read();
-    asio::error_code ec;
-    socket_.non_blocking(true, ec);
-    const std::size_t n = socket_.read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_), ec);
-    socket_.non_blocking(false, ec);
-    if (ec == asio::error::would_block) return true;
-    if (ec || n == 0) return false;
-    input_end_ += n;
-    server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
-    const auto limit = static_cast<std::size_t>(server_.hot().client_query_buffer_limit.load());
-    return input_end_ - input_begin_ <= limit;
 }
 
 void Connection::rerun_blocked_command() {

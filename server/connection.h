@@ -13,6 +13,7 @@
 #include "protocol/reply_builder.h"
 #include "protocol/request_parser.h"
 #include "server/client_session.h"
+#include "server/client_stream.h"
 #include "server/input_buffer.h"
 #include "server/pubsub.h"
 
@@ -22,13 +23,15 @@ class Server;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    static void start(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session);
+    static void start(Server& server, ClientStream stream, std::shared_ptr<ClientSession> session);
 
-    Connection(Server& server, asio::ip::tcp::socket socket, std::shared_ptr<ClientSession> session);
+    Connection(Server& server, ClientStream stream, std::shared_ptr<ClientSession> session);
     ~Connection();
 
 private:
     asio::awaitable<void> run();
+    // TLS: the handshake before the first request; false if it failed.
+    asio::awaitable<bool> handshake();
     enum class InputState { kWaitForMore, kClose, kLoadFromTier, kTierBacklog, kRunOnTierPool };
     // Runs every complete command in the input, up to one that blocks. Stops
     // early, leaving the command in the buffer, when it names keys that must
@@ -70,7 +73,6 @@ private:
     // waits for a wake or the deadline without holding the thread, reading
     // (not running) any further input; false when the client went away.
     asio::awaitable<bool> wait_while_blocked();
-    bool read_while_blocked();
     void on_wake();
     // Runs the blocked command again; a reply means it is done.
     void rerun_blocked_command();
@@ -80,7 +82,7 @@ private:
     void release_idle_buffers();
 
     Server& server_;
-    asio::ip::tcp::socket socket_;
+    ClientStream stream_;
     std::shared_ptr<ClientSession> session_;
     protocol::RequestParser parser_;
 

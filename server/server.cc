@@ -13,6 +13,7 @@
 #include "server/connection.h"
 #include "server/logging.h"
 #include "server/memory_usage.h"
+#include "server/tls.h"
 #include "storage/clock.h"
 
 namespace tierkv::server {
@@ -98,6 +99,7 @@ Server::Server(Config config)
       run_id_(random_hex(40)),
       start_time_ms_(storage::unix_time_ms()),
       acceptor_(background_),
+      tls_acceptor_(background_),
       signals_(background_),
       housekeeping_timer_(background_) {
     apply_hot_settings(config_);
@@ -222,15 +224,18 @@ std::optional<std::string> Server::start() {
     if (ec) return "invalid bind address '" + cfg.bind + "': " + ec.message();
     if (auto err = apply_access_config(cfg)) return err;
     if (auto err = open_tier(cfg)) return err;
-    const asio::ip::tcp::endpoint endpoint(address, static_cast<std::uint16_t>(cfg.port));
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        return "cannot listen on " + cfg.bind + ":" + std::to_string(cfg.port) + ": " + ec.message();
+    if (cfg.tls_port > 0) {
+        tls_context_.emplace(asio::ssl::context::tls_server);
+        if (auto err = configure_tls(cfg, *tls_context_)) return err;
+        if (auto err = listen(tls_acceptor_, address, cfg.tls_port)) return err;
+        tls_port_ = tls_acceptor_.local_endpoint().port();
     }
-    port_ = acceptor_.local_endpoint().port();
+    // As Redis, port 0 beside a tls-port serves TLS only; alone it means
+    // any free port.
+    if (cfg.port != 0 || cfg.tls_port == 0) {
+        if (auto err = listen(acceptor_, address, cfg.port)) return err;
+        port_ = acceptor_.local_endpoint().port();
+    }
 
     const std::size_t threads = resolve_threads(cfg);
     for (std::size_t i = 0; i < threads; ++i) {
@@ -246,12 +251,26 @@ std::optional<std::string> Server::start() {
     signals_.add(SIGHUP);
     wait_for_signal();
     background_guard_.emplace(asio::make_work_guard(background_));
-    accept_next();
+    if (acceptor_.is_open()) accept_next(acceptor_);
+    if (tls_acceptor_.is_open()) accept_next(tls_acceptor_);
     schedule_housekeeping();
     background_thread_ = std::thread([this] { background_.run(); });
 
-    spdlog::info("tierkv {} listening on {}:{} ({} threads, {} shards, {} databases)", TIERKV_VERSION, cfg.bind,
-                 port_, threads, keyspace_.shard_count(), cfg.databases);
+    spdlog::info("tierkv {} listening on {}:{}{} ({} threads, {} shards, {} databases)", TIERKV_VERSION, cfg.bind,
+                 port_, tls_port_ ? std::string(", TLS on port ").append(std::to_string(tls_port_)) : "", threads,
+                 keyspace_.shard_count(), cfg.databases);
+    return std::nullopt;
+}
+
+std::optional<std::string> Server::listen(asio::ip::tcp::acceptor& acceptor, const asio::ip::address& address,
+                                          int port) {
+    const asio::ip::tcp::endpoint endpoint(address, static_cast<std::uint16_t>(port));
+    asio::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot listen on " + address.to_string() + ":" + std::to_string(port) + ": " + ec.message();
     return std::nullopt;
 }
 
@@ -270,34 +289,36 @@ void Server::wait_for_signal() {
     });
 }
 
-void Server::accept_next() {
+void Server::accept_next(asio::ip::tcp::acceptor& acceptor) {
     auto& loop = *loops_[next_loop_.fetch_add(1) % loops_.size()];
-    acceptor_.async_accept(loop, [this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    acceptor.async_accept(loop, [this, &acceptor](const asio::error_code& ec, asio::ip::tcp::socket socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted || stopping_) return;
             spdlog::warn("accept failed: {}", ec.message());
         } else {
-            on_accepted(std::move(socket));
+            on_accepted(std::move(socket), &acceptor == &tls_acceptor_);
         }
-        if (!stopping_) accept_next();
+        if (!stopping_) accept_next(acceptor);
     });
 }
 
-void Server::on_accepted(asio::ip::tcp::socket socket) {
+void Server::on_accepted(asio::ip::tcp::socket socket, bool tls) {
     stats_.connections_received.fetch_add(1, std::memory_order_relaxed);
     asio::error_code ec;
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     if (const int interval = config().tcp_keepalive; interval > 0) enable_keepalive(socket, interval);
+    // A refused TLS client is closed without the error text: sent in
+    // plain text it would only garble its handshake.
     if (clients_.size() >= static_cast<std::size_t>(hot_.maxclients.load())) {
         stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
         static constexpr std::string_view kFull = "-ERR max number of clients reached\r\n";
-        asio::write(socket, asio::buffer(kFull), ec);
+        if (!tls) asio::write(socket, asio::buffer(kFull), ec);
         socket.close(ec);
         return;
     }
     if (refused_by_protected_mode(socket)) {
         stats_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-        asio::write(socket, asio::buffer(kProtectedModeError), ec);
+        if (!tls) asio::write(socket, asio::buffer(kProtectedModeError), ec);
         socket.close(ec);
         return;
     }
@@ -315,7 +336,11 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
     switch_user(*session, acl_.default_user());
     clients_.add(session);
     spdlog::debug("client {} connected from {}", session->id, session->addr);
-    Connection::start(*this, std::move(socket), std::move(session));
+    if (tls) {
+        Connection::start(*this, ClientStream(std::move(socket), *tls_context_), std::move(session));
+    } else {
+        Connection::start(*this, ClientStream(std::move(socket)), std::move(session));
+    }
 }
 
 // protected-mode: with no password set, only loopback clients may connect.
@@ -399,6 +424,7 @@ void Server::request_shutdown() {
     asio::post(background_, [this] {
         asio::error_code ec;
         acceptor_.close(ec);
+        tls_acceptor_.close(ec);
         signals_.cancel(ec);
         housekeeping_timer_.cancel();
         for (const auto& session : clients_.snapshot()) {

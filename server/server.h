@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl/context.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -99,7 +100,8 @@ public:
     using ConfigChange = std::pair<std::string_view, std::string_view>;
     std::optional<std::string> set_configs(std::span<const ConfigChange> changes);
 
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return port_; }  // 0 when only TLS is served
+    std::uint16_t tls_port() const { return tls_port_; }
     const std::string& run_id() const { return run_id_; }
     std::int64_t start_time_ms() const { return start_time_ms_; }
     std::size_t thread_count() const { return loops_.size(); }
@@ -118,9 +120,11 @@ public:
     void post_background(std::function<void()> work);
 
 private:
-    void accept_next();
+    std::optional<std::string> listen(asio::ip::tcp::acceptor& acceptor, const asio::ip::address& address,
+                                      int port);
+    void accept_next(asio::ip::tcp::acceptor& acceptor);
     void wait_for_signal();
-    void on_accepted(asio::ip::tcp::socket socket);
+    void on_accepted(asio::ip::tcp::socket socket, bool tls);
     bool refused_by_protected_mode(const asio::ip::tcp::socket& socket) const;
     void schedule_housekeeping();
     void apply_hot_settings(const Config& config);
@@ -148,6 +152,9 @@ private:
     std::string run_id_;
     std::int64_t start_time_ms_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
+    // Shared by every TLS connection, so declared before the loops that hold them.
+    std::optional<asio::ssl::context> tls_context_;
 
     // One io_context per event loop thread; connections are spread over them.
     std::vector<std::unique_ptr<asio::io_context>> loops_;
@@ -168,6 +175,7 @@ private:
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> background_guard_;
     std::thread background_thread_;
     asio::ip::tcp::acceptor acceptor_;
+    asio::ip::tcp::acceptor tls_acceptor_;
     asio::signal_set signals_;
     asio::steady_timer housekeeping_timer_;
     std::atomic<bool> stopping_{false};
