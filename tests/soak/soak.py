@@ -29,14 +29,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from tierkv_harness import free_port, wait_for_port  # noqa: E402
 VALUE = b"v" * 1000
 DATA_KEYS = 20000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def command(*parts):
@@ -84,7 +80,7 @@ async def read_one(reader):
 class Soak:
     def __init__(self, args):
         self.args = args
-        self.port = free_port()
+        self.port = args.port
         self.stop = None  # an asyncio.Event per phase (each runs its own event loop)
         self.latencies = []
         self.good_errors = []
@@ -214,14 +210,14 @@ class Soak:
 def run(args):
     tmp = tempfile.mkdtemp(prefix="tierkv-soak-")
     log = open(os.path.join(tmp, "server.log"), "wb")
-    server = subprocess.Popen([args.server, "--port", str(free_port_holder(args)), "--bind", "127.0.0.1",
+    args.port = free_port()
+    server = subprocess.Popen([args.server, "--port", str(args.port), "--bind", "127.0.0.1",
                                "--log-level", "warn", "--threads", "2", "--maxclients", "10000",
                                "--client-output-buffer-limit", "normal 64mb 16mb 10"],
                               stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     soak = Soak(args)
-    soak.port = args.port
     try:
-        wait_ready(args.port, server)
+        wait_for_port(args.port, server)
         load_data(args.port)
         asyncio.run(soak.warm_up(min(10.0, args.duration / 2)))
         flush_abuse_data(args.port)
@@ -318,26 +314,6 @@ def good_client(port, n, duration, max_latency, results):
         latencies.append(time.monotonic() - start)
         time.sleep(0.05)
     results.put((latencies, errors))
-
-
-def free_port_holder(args):
-    args.port = free_port()
-    return args.port
-
-
-def wait_ready(port, proc):
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16) == b"+PONG\r\n":
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 def load_data(port):

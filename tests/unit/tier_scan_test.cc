@@ -40,6 +40,15 @@ struct TieredKeyspace {
     }
     // One page of SCAN with COUNT `count`.
     ScanPage page(std::uint64_t cursor, std::size_t count) { return ks.scan(0, cursor, count, "*", std::nullopt, now); }
+    // The keys of the pages from `cursor` to the end of the scan, added to `seen`.
+    void scan_to_end(std::uint64_t cursor, std::size_t count, std::set<std::string>& seen) {
+        for (int pages = 0; cursor != 0; ++pages) {
+            REQUIRE(pages < 1000);
+            ScanPage p = page(cursor, count);
+            seen.insert(p.keys.begin(), p.keys.end());
+            cursor = p.next_cursor;
+        }
+    }
 };
 
 }  // namespace
@@ -66,14 +75,7 @@ TEST_CASE("scan with a tier: keys that move from disk to memory behind the walk 
     t.append("k1150", "+");
     t.put("k1160", "new");
 
-    std::uint64_t cursor = first.next_cursor;
-    int pages = 0;
-    while (cursor != 0) {
-        ScanPage p = t.page(cursor, 10);
-        seen.insert(p.keys.begin(), p.keys.end());
-        cursor = p.next_cursor;
-        REQUIRE(++pages < 1000);
-    }
+    t.scan_to_end(first.next_cursor, 10, seen);
     CHECK(seen == expected);
 }
 
@@ -91,14 +93,7 @@ TEST_CASE("scan with a tier: when the log of moved keys overflows, memory is wal
     for (int i = 0; i < 40; ++i) t.ks.tier()->forget(0, numbered(big, i), false);
 
     std::set<std::string> seen(first.keys.begin(), first.keys.end());
-    std::uint64_t cursor = first.next_cursor;
-    int pages = 0;
-    while (cursor != 0) {
-        ScanPage p = t.page(cursor, 5);
-        seen.insert(p.keys.begin(), p.keys.end());
-        cursor = p.next_cursor;
-        REQUIRE(++pages < 1000);
-    }
+    t.scan_to_end(first.next_cursor, 5, seen);
     CHECK(seen.size() == 50);
     CHECK(seen.count("k1040") == 1);
 }
