@@ -133,6 +133,9 @@ asio::awaitable<void> Connection::run() {
     end_block();
     discard_transaction(server_, *session_);
     unsubscribe_all(server_, *session_);
+    // Out of CLIENT LIST before the peer can see the connection close (the
+    // destructor, which removes it too, may run later).
+    server_.clients().remove(session_->id);
     asio::error_code ec;
     stream_.socket().shutdown(asio::socket_base::shutdown_both, ec);
     stream_.socket().close(ec);
