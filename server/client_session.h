@@ -45,6 +45,10 @@ struct ClientSession {
     std::atomic<int> pubsub_channels{0};
     std::atomic<int> pubsub_patterns{0};
     std::atomic<int> multi_queued{-1};
+    // The name of the last command run ("get", "client|list"), for CLIENT
+    // LIST: it points into the command table, which outlives every client.
+    // An atomic pointer, not a string under the mutex: set on every command.
+    std::atomic<const std::string*> last_command{nullptr};
     // Waiting in a blocking command (BLPOP ...): exempt from `timeout`.
     std::atomic<bool> waiting_blocked{false};
 
@@ -106,7 +110,6 @@ struct ClientSession {
         std::string name;
         std::string lib_name;
         std::string lib_ver;
-        std::string last_command;  // "get", "client|list", ...
         std::string user = "default";
     };
     Names names() const {

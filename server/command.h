@@ -47,6 +47,31 @@ struct KeyPositions {
     int numkeys_at = 0;
 };
 
+// The keys a command names. Most often a run of its arguments (GET key,
+// DEL k1 k2, SINTERCARD numkeys k1 k2), viewed in place with no copy;
+// otherwise collected (MSET's every other argument, ZUNIONSTORE's
+// destination and sources). Not copyable: its view may point into itself.
+class KeyArgs {
+public:
+    KeyArgs() = default;
+    explicit KeyArgs(std::span<const std::string_view> run) : view_(run) {}
+    explicit KeyArgs(std::vector<std::string_view> collected) : collected_(std::move(collected)), view_(collected_) {}
+    KeyArgs(KeyArgs&& other) noexcept = default;  // a vector's move keeps its elements where they are
+    KeyArgs(const KeyArgs&) = delete;
+    KeyArgs& operator=(const KeyArgs&) = delete;
+
+    std::span<const std::string_view> span() const { return view_; }
+    operator std::span<const std::string_view>() const { return view_; }
+    auto begin() const { return view_.begin(); }
+    auto end() const { return view_.end(); }
+    std::size_t size() const { return view_.size(); }
+    bool empty() const { return view_.empty(); }
+
+private:
+    std::vector<std::string_view> collected_;
+    std::span<const std::string_view> view_;
+};
+
 struct CommandContext;
 using CommandHandler = void (*)(CommandContext&);
 
@@ -81,7 +106,7 @@ struct CommandSpec {
     // Whether `argc` arguments (the name included) satisfy the arity.
     bool arity_accepts(std::size_t argc) const;
     // The keys this command names in `args` (args[0] is the command name).
-    std::vector<std::string_view> key_args(std::span<const std::string_view> args) const;
+    KeyArgs key_args(std::span<const std::string_view> args) const;
 };
 
 // Everything a handler may touch while it runs. The shards of the keys the

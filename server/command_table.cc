@@ -85,28 +85,35 @@ bool CommandSpec::arity_accepts(std::size_t argc) const {
     return arity >= 0 ? n == arity : n >= -arity;
 }
 
-std::vector<std::string_view> CommandSpec::key_args(std::span<const std::string_view> args) const {
-    std::vector<std::string_view> keys;
+KeyArgs CommandSpec::key_args(std::span<const std::string_view> args) const {
     if (this->keys.numkeys_at > 0) {
         // A bad count names no keys; the handler replies the error.
         const auto at = static_cast<std::size_t>(this->keys.numkeys_at);
         const auto count = at < args.size() ? parse_int64(args[at]) : std::nullopt;
-        if (!count || *count <= 0 || static_cast<std::uint64_t>(*count) > args.size() - at - 1) return keys;
-        // Keys before the count (ZUNIONSTORE's destination): first..last.
-        for (int i = this->keys.first; i > 0 && i <= this->keys.last && static_cast<std::size_t>(i) < at; ++i) {
+        if (!count || *count <= 0 || static_cast<std::uint64_t>(*count) > args.size() - at - 1) return KeyArgs();
+        const auto counted = args.subspan(at + 1, static_cast<std::size_t>(*count));
+        if (this->keys.first <= 0) return KeyArgs(counted);
+        // Keys before the count too (ZUNIONSTORE's destination): first..last.
+        std::vector<std::string_view> keys;
+        for (int i = this->keys.first; i <= this->keys.last && static_cast<std::size_t>(i) < at; ++i) {
             keys.push_back(args[static_cast<std::size_t>(i)]);
         }
-        const auto first = args.begin() + static_cast<std::ptrdiff_t>(at + 1);
-        keys.insert(keys.end(), first, first + static_cast<std::ptrdiff_t>(*count));
-        return keys;
+        keys.insert(keys.end(), counted.begin(), counted.end());
+        return KeyArgs(std::move(keys));
     }
-    if (this->keys.first <= 0) return keys;
+    if (this->keys.first <= 0) return KeyArgs();
     const int argc = static_cast<int>(args.size());
     int last = this->keys.last >= 0 ? this->keys.last : argc + this->keys.last;
     last = std::min(last, argc - 1);
+    if (last < this->keys.first) return KeyArgs();
     const int step = std::max(this->keys.step, 1);
+    if (step == 1) {
+        return KeyArgs(args.subspan(static_cast<std::size_t>(this->keys.first),
+                                    static_cast<std::size_t>(last - this->keys.first + 1)));
+    }
+    std::vector<std::string_view> keys;
     for (int i = this->keys.first; i <= last; i += step) keys.push_back(args[static_cast<std::size_t>(i)]);
-    return keys;
+    return KeyArgs(std::move(keys));
 }
 
 }  // namespace tierkv::server

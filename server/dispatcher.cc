@@ -142,7 +142,7 @@ std::vector<std::string> tier_keys_of(Server& server, const ClientSession& clien
         }
         return out;
     }
-    const std::vector<std::string_view> keys = spec.key_args(args);
+    const KeyArgs keys = spec.key_args(args);
     if (keys.empty()) return {};
     return server.keyspace().keys_on_disk(static_cast<std::size_t>(client.db.load()), keys, storage::unix_time_ms());
 }
@@ -227,7 +227,7 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
     const auto started = std::chrono::steady_clock::now();
     {
         const std::int64_t now = held ? held->now_ms() : storage::unix_time_ms();
-        const std::vector<std::string_view> keys = spec.key_args(args);
+        const KeyArgs keys = spec.key_args(args);
         std::optional<storage::KeyLock> own;
         if (!held) own.emplace(server.keyspace().lock(keys, now));
         storage::KeyLock& locks = held ? *held : *own;
@@ -240,7 +240,7 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
                 if (db.needs_disk_read(key)) return false;
             }
         }
-        client.update_names([&](ClientSession::Names& n) { n.last_command = spec.name; });
+        client.last_command.store(&spec.name, std::memory_order_relaxed);
         try {
             if (spec.has_flag(kDenyOom) && !make_room(server, locks, now)) {
                 reply.error(oom_error(server));

@@ -234,6 +234,7 @@ std::string client_flags(const ClientSession& client) {
 // `argv_bytes` is the size of the command being run (0 for other clients).
 std::string client_info_line(const ClientSession& client, std::int64_t now_ms, std::size_t argv_bytes) {
     const ClientSession::Names names = client.names();
+    const std::string* last_command = client.last_command.load(std::memory_order_relaxed);
     const std::size_t qbuf = client.query_buffer_bytes.load();
     const std::size_t obl = client.output_buffer_bytes.load();
     return fmt::format(
@@ -243,7 +244,7 @@ std::string client_info_line(const ClientSession& client, std::int64_t now_ms, s
         client.id, client.addr, client.laddr, client.fd, names.name, (now_ms - client.created_ms) / 1000,
         (now_ms - client.last_active_ms.load()) / 1000, client_flags(client), client.db.load(),
         client.pubsub_channels.load(), client.pubsub_patterns.load(), client.multi_queued.load(), qbuf, argv_bytes,
-        obl, qbuf + obl + argv_bytes, names.last_command.empty() ? "NULL" : names.last_command, names.user,
+        obl, qbuf + obl + argv_bytes, last_command ? std::string_view(*last_command) : std::string_view("NULL"), names.user,
         client.resp.load(), names.lib_name, names.lib_ver);
 }
 

@@ -281,9 +281,9 @@ void command_getkeys(CommandContext& ctx) {
     if (!spec->arity_accepts(line.size())) {
         return ctx.reply.error("ERR Invalid number of arguments specified for command");
     }
-    const std::vector<std::string_view> keys = spec->key_args(line);
+    const KeyArgs keys = spec->key_args(line);
     if (keys.empty()) return ctx.reply.error("ERR Invalid arguments specified for command");
-    ctx.reply.bulk_array(keys);
+    ctx.reply.bulk_array(keys.span());
 }
 
 void command_help(CommandContext& ctx) {

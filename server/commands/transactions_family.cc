@@ -80,7 +80,7 @@ void unwatch(CommandContext& ctx) {
 }
 
 // Commands that name no keys but touch no keys either need no shard locks.
-bool needs_every_shard(const CommandSpec& spec, const std::vector<std::string_view>& keys) {
+bool needs_every_shard(const CommandSpec& spec, const KeyArgs& keys) {
     return keys.empty() && spec.group != "connection" && spec.group != "transactions";
 }
 
@@ -118,7 +118,7 @@ void exec(CommandContext& ctx) {
         Queued q{std::vector<std::string_view>(args.begin(), args.end()), nullptr};
         q.spec = find_spec(ctx.server, q.args);
         if (!q.spec) continue;  // cannot happen: only resolved commands are queued
-        const std::vector<std::string_view> named = q.spec->key_args(q.args);
+        const KeyArgs named = q.spec->key_args(q.args);
         every_shard = every_shard || needs_every_shard(*q.spec, named);
         keys.insert(keys.end(), named.begin(), named.end());
         commands.push_back(std::move(q));
