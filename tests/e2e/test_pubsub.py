@@ -11,7 +11,7 @@ import time
 import unittest
 
 from resp_client import RespClient, RespPush, encode_command
-from tierkv_harness import ASAN_RSS_REASON, SANITIZER, TierkvServer
+from tierkv_harness import ASAN_RSS_REASON, SANITIZER, SharedServerTest, TierkvServer
 
 
 def wait_until(check, timeout=5.0):
@@ -23,17 +23,7 @@ def wait_until(check, timeout=5.0):
     return False
 
 
-class PubSub(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
-    def setUp(self):
-        self.r = self.srv.client()
+class PubSub(SharedServerTest):
 
     def subscriber(self, *channels, protocol=2, command="SUBSCRIBE"):
         c = RespClient(self.srv.port, protocol=protocol, timeout=10)

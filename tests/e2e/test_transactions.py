@@ -13,7 +13,7 @@ import unittest
 
 import redis
 
-from tierkv_harness import TierkvServer
+from tierkv_harness import SharedServerTest, TierkvServer
 
 THREADS = 8
 ROUNDS = 500
@@ -38,18 +38,7 @@ def run_threads(target, count=THREADS):
         raise errors[0]
 
 
-class Transactions(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
+class Transactions(SharedServerTest):
 
     def test_watch_retry_loops_lose_no_update(self):
         retries = [0] * THREADS

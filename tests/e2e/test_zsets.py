@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 from resp_client import RespError
-from tierkv_harness import TierkvServer
+from tierkv_harness import SharedServerTest, TierkvServer
 
 N = 10000
 
@@ -19,15 +19,7 @@ def model_order(scores):
     return sorted(scores, key=lambda m: (scores[m], m))
 
 
-class Leaderboard(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = TierkvServer(["--threads", "2"]).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.__exit__(None, None, None)
-
+class Leaderboard(SharedServerTest):
     def test_leaderboard_matches_a_model(self):
         r = self.srv.client()
         rng = random.Random(1234)
