@@ -15,8 +15,7 @@ void append_header(std::string& out, char type, std::size_t count) {
 }
 
 template <class String>
-void append_args(std::string& out, std::span<const String> args) {
-    append_header(out, '*', args.size());
+void append_bulks(std::string& out, std::span<const String> args) {
     for (const auto& arg : args) {
         append_header(out, '$', arg.size());
         out.append(arg);
@@ -26,8 +25,21 @@ void append_args(std::string& out, std::span<const String> args) {
 
 }  // namespace
 
-void append_command(std::string& out, std::span<const std::string_view> args) { append_args(out, args); }
+void append_command(std::string& out, std::span<const std::string_view> args) {
+    append_header(out, '*', args.size());
+    append_bulks(out, args);
+}
 
-void append_command(std::string& out, std::span<const std::string> args) { append_args(out, args); }
+void append_command(std::string& out, std::span<const std::string> args) {
+    append_header(out, '*', args.size());
+    append_bulks(out, args);
+}
+
+void append_command_head(std::string& out, std::span<const std::string_view> args) {
+    if (args.empty()) return;
+    append_header(out, '*', args.size());
+    append_bulks(out, args.first(args.size() - 1));
+    append_header(out, '$', args.back().size());
+}
 
 }  // namespace tierkv::protocol

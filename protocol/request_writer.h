@@ -16,4 +16,8 @@ inline void append_command(std::string& out, std::initializer_list<std::string_v
     append_command(out, std::span<const std::string_view>(args.begin(), args.size()));
 }
 
+// The command up to the last argument's bytes: the caller sends those and
+// the closing "\r\n" itself, e.g. a large value from where it already is.
+void append_command_head(std::string& out, std::span<const std::string_view> args);
+
 }  // namespace tierkv::protocol

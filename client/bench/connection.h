@@ -68,6 +68,10 @@ private:
     void on_write(const asio::error_code& ec);
     void on_read(const asio::error_code& ec, std::size_t bytes);
     bool parse_replies(Clock::time_point now);
+    // A large bulk reply at the front of the input: its header is consumed
+    // and its bytes are skipped as they arrive, never buffered or copied.
+    enum class LargeBulk { kNo, kSkipping, kHeaderIncomplete };
+    LargeBulk start_skipping_large_bulk();
     void handle_reply(const Pending& pending, const protocol::RespValue& reply, Clock::time_point now);
     void batch_done();
     void add_request(Pending::Kind kind, std::uint64_t key);
@@ -93,6 +97,14 @@ private:
     std::string error_;
 
     std::string request_;             // the batch being sent
+    // Large SET values are not copied into request_: each is written from
+    // value_bytes at its offset in request_ (scatter-gather).
+    struct Splice {
+        std::size_t offset;
+        std::string_view bytes;
+    };
+    std::vector<Splice> splices_;
+    std::vector<asio::const_buffer> write_buffers_;
     std::vector<Pending> in_flight_;  // one per request, in order
     std::size_t replied_ = 0;         // replies read for in_flight_
     std::vector<std::uint64_t> fills_;  // cache-aside misses to SET next
@@ -101,6 +113,7 @@ private:
     std::vector<char> rx_;  // received bytes; [rx_begin_, rx_end_) unparsed
     std::size_t rx_begin_ = 0;
     std::size_t rx_end_ = 0;
+    std::uint64_t skip_left_ = 0;  // bytes of a large bulk reply still to skip
 };
 
 }  // namespace tierkv::bench

@@ -50,3 +50,14 @@ TEST_CASE("request writer: round trip through RequestParser", "[request_writer]"
     CHECK(parser.command_size() == out.size());
     CHECK(std::vector<std::string>(parser.args().begin(), parser.args().end()) == command);
 }
+
+TEST_CASE("request writer: a command head plus its last argument is the whole command", "[request_writer]") {
+    const std::string value(100000, 'v');
+    const std::vector<std::string_view> args = {"SET", "key", value};
+    std::string whole;
+    append_command(whole, args);
+    std::string head;
+    tierkv::protocol::append_command_head(head, args);
+    CHECK(head == "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100000\r\n");
+    CHECK(head + value + "\r\n" == whole);
+}
