@@ -35,6 +35,18 @@ void ReplyBuilder::bulk(std::string_view data) {
     out_->append("\r\n");
 }
 
+void ReplyBuilder::bulk_ref(std::string_view data, std::shared_ptr<const void> owner) {
+    if (!refs_) return bulk(data);
+    header('$', static_cast<std::int64_t>(data.size()));
+    refs_->push_back({out_->size(), data, std::move(owner)});
+    out_->append("\r\n");
+}
+
+void ReplyBuilder::truncate(std::size_t size) {
+    out_->resize(size);
+    while (refs_ && !refs_->empty() && refs_->back().offset > size) refs_->pop_back();
+}
+
 void ReplyBuilder::null() { out_->append(resp3() ? "_\r\n" : "$-1\r\n"); }
 
 void ReplyBuilder::null_array() { out_->append(resp3() ? "_\r\n" : "*-1\r\n"); }

@@ -5,10 +5,21 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tierkv::protocol {
+
+// A large bulk's bytes that a reply references instead of copying: they go
+// to the socket from where they are (scatter-gather I/O) at `offset` of the
+// reply bytes, and `owner` keeps them alive until then.
+struct ReplyRef {
+    std::size_t offset;
+    std::string_view bytes;
+    std::shared_ptr<const void> owner;
+};
 
 class ReplyBuilder {
 public:
@@ -25,6 +36,9 @@ public:
     void error(std::string_view message);
     void integer(std::int64_t value);       // :42
     void bulk(std::string_view data);       // $3\r\nabc
+    // bulk(), but referencing `data` instead of copying it when the builder
+    // collects references (see collect_refs); `owner` keeps it alive.
+    void bulk_ref(std::string_view data, std::shared_ptr<const void> owner);
     void null();                            // missing value: $-1 / _
     void null_array();                      // missing aggregate: *-1 / _
     void array(std::size_t count);          // header; the elements follow
@@ -46,11 +60,18 @@ public:
     std::string& buffer() { return *out_; }
     void retarget(std::string& out) { out_ = &out; }
 
+    // Where bulk_ref() records its references; null (the default): it copies.
+    void collect_refs(std::vector<ReplyRef>* refs) { refs_ = refs; }
+    bool collects_refs() const { return refs_ != nullptr; }
+    // Drops the reply bytes, and the references among them, from `size` on.
+    void truncate(std::size_t size);
+
 private:
     void header(char type, std::int64_t count);
 
     std::string* out_;
     int resp_;
+    std::vector<ReplyRef>* refs_ = nullptr;
 };
 
 // Formats a double the way Redis 7.0 replies it ("%.17g", "inf", "-inf").

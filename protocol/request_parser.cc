@@ -114,7 +114,9 @@ ParseResult RequestParser::fail(std::string message) {
 void RequestParser::finish(std::string_view input, std::size_t size) {
     args_.clear();
     args_.reserve(spans_.size());
-    for (const Span& s : spans_) args_.push_back(input.substr(s.offset, s.length));
+    for (const Span& s : spans_) {
+        args_.push_back(attached_ && s.offset == attached_->offset ? attached_->bytes : input.substr(s.offset, s.length));
+    }
     command_size_ = size;
     reset_state();
 }
@@ -175,7 +177,8 @@ ParseResult RequestParser::parse_multibulk(std::string_view input) {
             bulk_len_ = len;
             pos_ = cr + 2;
         }
-        const std::size_t need = pos_ + static_cast<std::size_t>(bulk_len_) + 2;
+        const bool attached = attached_ && attached_->offset == pos_;
+        const std::size_t need = pos_ + (attached ? 0 : static_cast<std::size_t>(bulk_len_)) + 2;
         if (input.size() < need) {
             bytes_wanted_ = need;
             return ParseResult::kNeedMore;
@@ -187,6 +190,13 @@ ParseResult RequestParser::parse_multibulk(std::string_view input) {
     finish(input, pos_);
     return ParseResult::kCommand;
 }
+
+std::optional<RequestParser::PendingBulk> RequestParser::pending_bulk() const {
+    if (expected_args_ <= 0 || bulk_len_ < 0 || (attached_ && attached_->offset == pos_)) return std::nullopt;
+    return PendingBulk{pos_, static_cast<std::size_t>(bulk_len_)};
+}
+
+void RequestParser::attach_bulk(std::string_view bytes) { attached_ = AttachedBulk{pos_, bytes}; }
 
 ParseResult RequestParser::parse_inline(std::string_view input) {
     std::size_t nl = input.find('\n');

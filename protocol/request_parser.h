@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +53,20 @@ public:
     // progress, so the reader can reserve room for a large bulk in one go.
     std::size_t bytes_wanted() const { return bytes_wanted_; }
 
+    // Large bulks read straight into their final buffer. After kNeedMore
+    // inside a bulk whose bytes are not all there: where they start in the
+    // input and how many there are, so the reader can put them elsewhere.
+    struct PendingBulk {
+        std::size_t offset;
+        std::size_t length;
+    };
+    std::optional<PendingBulk> pending_bulk() const;
+    // The pending bulk's bytes are `bytes`, not in the input: the input goes
+    // on with its "\r\n" where the bytes would have started. Holds for the
+    // command being parsed until detach_bulk(), even if it is parsed again.
+    void attach_bulk(std::string_view bytes);
+    void detach_bulk() { attached_.reset(); }
+
     void set_limits(const ParserLimits& limits) { limits_ = limits; }
     const ParserLimits& limits() const { return limits_; }
 
@@ -80,6 +95,12 @@ private:
     std::size_t command_size_ = 0;
     std::size_t bytes_wanted_ = 0;
     std::string error_;
+
+    struct AttachedBulk {
+        std::size_t offset;  // where its bytes would start in the input
+        std::string_view bytes;
+    };
+    std::optional<AttachedBulk> attached_;
 };
 
 // Splits an inline command line the way redis-cli and Redis do: whitespace

@@ -9,10 +9,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "storage/types/shared_string.h"
 
 namespace tierkv::storage {
 struct WatchFlag;  // storage/keyspace.h
@@ -51,6 +52,12 @@ struct ClientSession {
     std::atomic<const std::string*> last_command{nullptr};
     // Waiting in a blocking command (BLPOP ...): exempt from `timeout`.
     std::atomic<bool> waiting_blocked{false};
+
+    // The current command's large argument, when it was read from the
+    // socket straight into a buffer a value can share: SET stores it without
+    // a copy (see value_of_arg in strings_family.cc). Null otherwise; only
+    // the thread running the connection's command reads it.
+    const storage::SharedString* direct_bulk = nullptr;
 
     // The ACL user this connection runs as (never null: "default" until
     // AUTH) and the Acl version it was read at; the dispatcher reads the

@@ -22,6 +22,14 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kKeepBuffer = 64 * 1024;
 // How long buffers larger than that are kept after they were last needed.
 constexpr std::int64_t kKeepLargeBuffersMs = 2000;
+// Bulk arguments of these sizes that have not all arrived are read straight
+// into the buffer their value will share (no copy out of the input buffer).
+// The buffer is allocated at the announced size (as Redis sizes its query
+// buffer for a big argument), but its pages cost memory only as the bytes
+// arrive; beyond the maximum the input buffer grows with the bytes instead.
+constexpr std::size_t kDirectBulkMin = storage::Value::kSharedStringMin;
+constexpr std::size_t kDirectBulkMax = 64 * 1024 * 1024;
+constexpr std::size_t kDirectReadChunk = 256 * 1024;
 
 }  // namespace
 
@@ -55,7 +63,9 @@ Connection::Connection(Server& server, ClientStream stream, std::shared_ptr<Clie
       input_(kInitialInput),
       reply_(output_),
       block_timer_(stream_.get_executor()),
-      write_done_(stream_.get_executor()) {}
+      write_done_(stream_.get_executor()) {
+    reply_.collect_refs(&output_refs_);
+}
 
 Connection::~Connection() {
     server_.clients().remove(session_->id);
@@ -92,6 +102,43 @@ void Connection::make_room_for_read() {
     }
 }
 
+// ---- large bulk arguments read straight into their value's buffer ---------
+
+void Connection::start_direct_bulk(const protocol::RequestParser::PendingBulk& bulk) {
+    const std::size_t start = input_begin_ + bulk.offset;
+    const std::size_t received = std::min(input_end_ - start, bulk.length);
+    direct_bulk_.emplace(DirectBulk{storage::SharedString::uninitialized(bulk.length), received});
+    std::memcpy(direct_bulk_->bytes.data_to_fill(), input_.data() + start, received);
+    // What followed them (part of their "\r\n") moves to where they started.
+    std::memmove(input_.data() + start, input_.data() + start + received, input_end_ - start - received);
+    input_end_ -= received;
+    if (direct_bulk_complete()) attach_direct_bulk();
+}
+
+bool Connection::direct_bulk_complete() const { return direct_bulk_->filled == direct_bulk_->bytes.size(); }
+
+asio::awaitable<std::size_t> Connection::read_direct_bulk() {
+    DirectBulk& bulk = *direct_bulk_;
+    const std::size_t room = std::min(bulk.bytes.size() - bulk.filled, kDirectReadChunk);
+    const std::size_t n = co_await stream_.async_read_some(
+        asio::buffer(bulk.bytes.data_to_fill() + bulk.filled, room), asio::use_awaitable);
+    bulk.filled += n;
+    if (direct_bulk_complete()) attach_direct_bulk();
+    co_return n;
+}
+
+void Connection::attach_direct_bulk() {
+    parser_.attach_bulk(direct_bulk_->bytes.view());
+    session_->direct_bulk = &direct_bulk_->bytes;
+}
+
+void Connection::end_direct_bulk() {
+    if (!direct_bulk_) return;
+    parser_.detach_bulk();
+    session_->direct_bulk = nullptr;
+    direct_bulk_.reset();
+}
+
 void Connection::release_idle_buffers() {
     if (session_->last_active_ms - buffers_last_large_ms_ < kKeepLargeBuffersMs) return;
     if (input_begin_ == input_end_ && input_.size() > kKeepBuffer) {
@@ -106,10 +153,15 @@ asio::awaitable<void> Connection::run() {
     try {
         if (stream_.is_tls() && !co_await handshake()) closing_ = true;
         while (!closing_) {
-            make_room_for_read();
-            const std::size_t n = co_await stream_.async_read_some(
-                asio::buffer(input_.data() + input_end_, input_.size() - input_end_), asio::use_awaitable);
-            input_end_ += n;
+            std::size_t n = 0;
+            if (direct_bulk_ && !direct_bulk_complete()) {
+                n = co_await read_direct_bulk();
+            } else {
+                make_room_for_read();
+                n = co_await stream_.async_read_some(
+                    asio::buffer(input_.data() + input_end_, input_.size() - input_end_), asio::use_awaitable);
+                input_end_ += n;
+            }
             server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
             session_->last_active_ms = storage::unix_time_ms();
             if (input_end_ - input_begin_ > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
@@ -177,12 +229,21 @@ Connection::InputState Connection::process_input() {
         const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
         const auto result = parser_.parse(pending);
         if (result == protocol::ParseResult::kNeedMore) {
-            if (pending.size() > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
+            if (!direct_bulk_) {
+                const auto bulk = parser_.pending_bulk();
+                if (bulk && bulk->length >= kDirectBulkMin && bulk->length <= kDirectBulkMax) {
+                    start_direct_bulk(*bulk);
+                    if (direct_bulk_complete()) continue;  // only its "\r\n" is missing
+                }
+            }
+            const std::size_t query_bytes =
+                input_end_ - input_begin_ + (direct_bulk_ ? direct_bulk_->filled : 0);
+            if (query_bytes > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
                 spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
                 reply_.error("ERR Protocol error: query buffer limit exceeded");
                 return InputState::kClose;
             }
-            session_->query_buffer_bytes = pending.size();
+            session_->query_buffer_bytes = query_bytes;
             return InputState::kWaitForMore;
         }
         if (result == protocol::ParseResult::kError) {
@@ -234,15 +295,17 @@ std::optional<Connection::InputState> Connection::after_command() {
         // reads): drop them and the client, as Redis does.
         spdlog::warn("client {} ({}) closed for overcoming of output buffer limits ({})", session_->id,
                      session_->addr, session_->subscriptions() > 0 ? "pubsub" : "normal");
-        output_ = std::string();
+        drop_output();
         return InputState::kClose;
     }
     input_begin_ += parser_.command_size();
     if (session_->blocked) {
         blocked_args_.assign(parser_.args().begin(), parser_.args().end());
         blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
+        end_direct_bulk();
         return InputState::kWaitForMore;
     }
+    end_direct_bulk();
     if (session_->close_after_reply) return InputState::kClose;
     return std::nullopt;
 }
@@ -260,16 +323,42 @@ asio::awaitable<void> Connection::flush_output() {
     // Messages that arrived before these replies' commands ran precede them.
     if (!push_out_.empty()) {
         output_.insert(0, push_out_);
+        for (protocol::ReplyRef& ref : output_refs_) ref.offset += push_out_.size();
         push_out_.clear();
     }
     if (output_.empty()) co_return;
     if (output_.size() > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
+    const std::size_t bytes = pending_output_bytes();
     writing_ = true;
-    co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
+    if (output_refs_.empty()) {
+        co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
+    } else {
+        write_buffers_.clear();
+        std::size_t from = 0;
+        for (const protocol::ReplyRef& ref : output_refs_) {
+            write_buffers_.push_back(asio::buffer(output_.data() + from, ref.offset - from));
+            write_buffers_.push_back(asio::buffer(ref.bytes));
+            from = ref.offset;
+        }
+        write_buffers_.push_back(asio::buffer(output_.data() + from, output_.size() - from));
+        co_await asio::async_write(stream_, write_buffers_, asio::use_awaitable);
+    }
     writing_ = false;
-    server_.stats().net_output_bytes.fetch_add(output_.size(), std::memory_order_relaxed);
+    server_.stats().net_output_bytes.fetch_add(bytes, std::memory_order_relaxed);
     output_.clear();
+    output_refs_.clear();  // releases the values the replies referenced
     start_push_writer();  // messages that came during the write
+}
+
+std::size_t Connection::pending_output_bytes() const {
+    std::size_t bytes = output_.size();
+    for (const protocol::ReplyRef& ref : output_refs_) bytes += ref.bytes.size();
+    return bytes;
+}
+
+void Connection::drop_output() {
+    output_ = std::string();
+    output_refs_.clear();
 }
 
 // ---- pub/sub messages -------------------------------------------------------------
@@ -295,7 +384,7 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
     if (pattern) push.bulk(*pattern);
     push.bulk(message.channel);
     push.bulk(message.payload);
-    session_->output_buffer_bytes = push_out_.size() + push_inflight_ + output_.size();
+    session_->output_buffer_bytes = push_out_.size() + push_inflight_ + pending_output_bytes();
     if (over_output_limit()) {
         spdlog::warn("client {} ({}) closed for overcoming of output buffer limits (pubsub)", session_->id,
                      session_->addr);
@@ -313,7 +402,7 @@ void Connection::deliver(const PublishedMessage& message, const std::string* pat
 bool Connection::over_output_limit() {
     // As Redis, a client with subscriptions is of the pubsub class.
     const auto& limit = session_->subscriptions() > 0 ? server_.hot().pubsub_output : server_.hot().normal_output;
-    const auto pending = static_cast<std::int64_t>(push_out_.size() + push_inflight_ + output_.size());
+    const auto pending = static_cast<std::int64_t>(push_out_.size() + push_inflight_ + pending_output_bytes());
     const std::int64_t hard = limit.hard.load(std::memory_order_relaxed);
     const std::int64_t soft = limit.soft.load(std::memory_order_relaxed);
     if (hard > 0 && pending > hard) return true;
@@ -398,7 +487,7 @@ asio::awaitable<void> Connection::wait_until_durable() {
         // must not say they were kept. Closing leaves the client knowing
         // nothing was acknowledged.
         spdlog::warn("client {}: closed, the tier failed before its writes were synced", session_->id);
-        output_.clear();
+        drop_output();
         closing_ = true;
     }
 }

@@ -58,6 +58,9 @@ private:
     // Pauses this connection while the tier's writer is far behind.
     asio::awaitable<void> wait_for_tier_writer();
     asio::awaitable<void> flush_output();
+    // What the replies not yet sent hold: their bytes and referenced values.
+    std::size_t pending_output_bytes() const;
+    void drop_output();
 
     // Pub/Sub: a published message for this client, on its thread. Messages
     // leave through write_pushes() while the connection waits for input;
@@ -78,6 +81,13 @@ private:
     void rerun_blocked_command();
     void end_block();
     void make_room_for_read();
+    // A large bulk argument that has not all arrived is read straight into
+    // the buffer its value will share (see RequestParser::pending_bulk).
+    void start_direct_bulk(const protocol::RequestParser::PendingBulk& bulk);
+    bool direct_bulk_complete() const;
+    asio::awaitable<std::size_t> read_direct_bulk();
+    void attach_direct_bulk();
+    void end_direct_bulk();  // the command it belongs to is done
     void close_soon();  // on the connection's thread
     void release_idle_buffers();
 
@@ -90,12 +100,21 @@ private:
     InputBuffer input_;
     std::size_t input_begin_ = 0;
     std::size_t input_end_ = 0;
+    struct DirectBulk {
+        storage::SharedString bytes;  // its size is the bulk's length
+        std::size_t filled;           // bytes received so far
+    };
+    std::optional<DirectBulk> direct_bulk_;
     // When the buffers last held more than they keep when idle: a client
     // streaming large values keeps its large buffers instead of growing them
     // from scratch for every value.
     std::int64_t buffers_last_large_ms_ = 0;
 
+    // Replies not yet sent: their bytes, and the large values they reference
+    // at offsets of those bytes (written from where they are stored).
     std::string output_;
+    std::vector<protocol::ReplyRef> output_refs_;
+    std::vector<asio::const_buffer> write_buffers_;
     protocol::ReplyBuilder reply_;
     bool writing_ = false;
     bool closing_ = false;

@@ -257,7 +257,7 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
         } catch (const std::exception& e) {
             // A handler bug must cost one reply, not the server.
             spdlog::error("command '{}' failed: {}", spec.name, e.what());
-            reply.buffer().resize(out_before);
+            reply.truncate(out_before);
             reply.error(std::string("ERR internal error: ") + e.what());
         }
     }  // the shards are unlocked before the bookkeeping below (unless held)
@@ -296,7 +296,7 @@ bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
     if (rejected && rejected->name == "exec") {
         // As Redis: a rejected EXEC ends any transaction, saying why.
         std::string why = reply.buffer().substr(out_before);
-        reply.buffer().resize(out_before);
+        reply.truncate(out_before);
         why = why.substr(why.starts_with("-ERR ") ? 5 : 1);
         if (why.ends_with("\r\n")) why.resize(why.size() - 2);
         discard_transaction(server, client);

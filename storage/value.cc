@@ -29,9 +29,33 @@ Value& Value::operator=(Value&& other) noexcept {
     return *this;
 }
 
+Value Value::share_string(const SharedString& bytes) {
+    Value v;
+    v.rep_.str.~basic_string();
+    new (&v.rep_.shared) SharedString(bytes);
+    v.shared_ = true;
+    return v;
+}
+
+std::string& Value::mutable_str() {
+    if (shared_) {
+        std::string bytes(rep_.shared.view());
+        rep_.shared.~SharedString();
+        new (&rep_.str) std::string(std::move(bytes));
+        shared_ = false;
+    }
+    return rep_.str;
+}
+
 void Value::destroy() {
     switch (type_) {
-        case ValueType::kString: rep_.str.~basic_string(); break;
+        case ValueType::kString:
+            if (shared_) {
+                rep_.shared.~SharedString();
+            } else {
+                rep_.str.~basic_string();
+            }
+            break;
         case ValueType::kList: delete rep_.list; break;
         case ValueType::kSet: delete rep_.set; break;
         case ValueType::kHash: delete rep_.hash; break;
@@ -42,7 +66,16 @@ void Value::destroy() {
 void Value::copy_from(const Value& other) {
     Value copy;  // built first: a failed copy leaves this value as it was
     switch (other.type_) {
-        case ValueType::kString: copy.rep_.str = other.rep_.str; break;
+        case ValueType::kString:
+            if (other.shared_) {
+                // COPY shares the bytes; the first change in place copies them.
+                copy.rep_.str.~basic_string();
+                new (&copy.rep_.shared) SharedString(other.rep_.shared);
+                copy.shared_ = true;
+            } else {
+                copy.rep_.str = other.rep_.str;
+            }
+            break;
         case ValueType::kList: copy = Value(*other.rep_.list); break;
         case ValueType::kSet: copy = Value(*other.rep_.set); break;
         case ValueType::kHash: copy = Value(*other.rep_.hash); break;
@@ -55,17 +88,27 @@ void Value::copy_from(const Value& other) {
 void Value::move_from(Value& other) noexcept {
     destroy();
     type_ = other.type_;
+    shared_ = other.shared_;
     modified_in_place_ = other.modified_in_place_;
     switch (type_) {
-        case ValueType::kString: new (&rep_.str) std::string(std::move(other.rep_.str)); break;
+        case ValueType::kString:
+            if (shared_) {
+                new (&rep_.shared) SharedString(std::move(other.rep_.shared));
+            } else {
+                new (&rep_.str) std::string(std::move(other.rep_.str));
+            }
+            break;
         case ValueType::kList: rep_.list = other.rep_.list; break;
         case ValueType::kSet: rep_.set = other.rep_.set; break;
         case ValueType::kHash: rep_.hash = other.rep_.hash; break;
         case ValueType::kZSet: rep_.zset = other.rep_.zset; break;
     }
-    if (type_ != ValueType::kString) {
-        // The collection now belongs to this value; `other` is left an empty string.
+    if (type_ != ValueType::kString || shared_) {
+        // The collection or shared string now belongs to this value; `other`
+        // is left an empty string.
+        if (shared_) other.rep_.shared.~SharedString();
         other.type_ = ValueType::kString;
+        other.shared_ = false;
         new (&other.rep_.str) std::string();
     }
     other.modified_in_place_ = false;
@@ -150,7 +193,11 @@ std::size_t free_effort(const Value& value) {
 
 std::size_t value_heap_bytes(const Value& value) {
     switch (value.type()) {
-        case ValueType::kString: return string_heap_bytes(value.str());
+        case ValueType::kString:
+            if (value.shared_) {
+                return allocation_size(SharedString::block_size()) + allocation_size(value.rep_.shared.size());
+            }
+            return string_heap_bytes(value.rep_.str);
         // A collection also owns the block that holds its object.
         case ValueType::kList: return allocation_size(sizeof(ListValue)) + value.as<ListValue>().heap_bytes();
         case ValueType::kSet: return allocation_size(sizeof(SetValue)) + value.as<SetValue>().heap_bytes();

@@ -13,6 +13,7 @@
 #include "storage/types/hash_value.h"
 #include "storage/types/list_value.h"
 #include "storage/types/set_value.h"
+#include "storage/types/shared_string.h"
 #include "storage/types/zset_value.h"
 
 namespace tierkv::storage {
@@ -26,7 +27,9 @@ std::optional<ValueType> type_from_name(std::string_view name);
 
 // One key's value: a string held inline, or a collection behind a pointer,
 // so that the Value in every table entry costs no more than a string (40
-// bytes; a std::variant of the collections would take 96).
+// bytes; a std::variant of the collections would take 96). Strings from
+// kSharedStringMin bytes on are a SharedString, which replies reference
+// instead of copying.
 class Value {
 public:
     Value() : type_(ValueType::kString) { new (&rep_.str) std::string(); }
@@ -40,11 +43,16 @@ public:
     Value& operator=(Value&& other) noexcept;
     ~Value() { destroy(); }
 
+    static constexpr std::size_t kSharedStringMin = 16 * 1024;
+
     static Value string(std::string_view bytes) {
+        if (bytes.size() >= kSharedStringMin) return share_string(SharedString(bytes));
         Value v;
         v.rep_.str.assign(bytes);
         return v;
     }
+    // Shares the bytes with whoever else holds them.
+    static Value share_string(const SharedString& bytes);
 
     ValueType type() const { return type_; }
 
@@ -57,8 +65,12 @@ public:
     const T& as() const { return *payload<T>(const_cast<Value&>(*this).rep_); }
 
     // A string value's bytes.
-    std::string& str() { return rep_.str; }
-    const std::string& str() const { return rep_.str; }
+    std::string_view str() const { return shared_ ? rep_.shared.view() : std::string_view(rep_.str); }
+    // The bytes, to change in place. A shared string becomes an ordinary one
+    // first (a copy), so replies referencing it never see it change.
+    std::string& mutable_str();
+    // A large string value's shared bytes; nullptr for any other value.
+    const SharedString* shared_string() const { return shared_ ? &rep_.shared : nullptr; }
     // Redis reports "raw" for a string modified in place (APPEND, SETRANGE)
     // even when it is short or numeric; OBJECT ENCODING shows it.
     bool modified_in_place() const { return modified_in_place_; }
@@ -67,6 +79,7 @@ public:
 private:
     union Rep {
         std::string str;
+        SharedString shared;
         ListValue* list;
         SetValue* set;
         HashValue* hash;
@@ -91,12 +104,14 @@ private:
         if constexpr (std::is_same_v<T, HashValue>) return rep.hash;
         if constexpr (std::is_same_v<T, ZSetValue>) return rep.zset;
     }
+    friend std::size_t value_heap_bytes(const Value& value);
     void destroy();
     void copy_from(const Value& other);
     void move_from(Value& other) noexcept;
 
     Rep rep_;
     ValueType type_;
+    bool shared_ = false;  // a string held in rep_.shared, not rep_.str
     bool modified_in_place_ = false;
 };
 

@@ -36,17 +36,40 @@ bool check_string(CommandContext& ctx, const Entry* entry) {
     return false;
 }
 
+// Replies a string value; a large one is referenced rather than copied, so
+// its bytes go from the table to the socket with no copy in between.
+void reply_string(CommandContext& ctx, const Value& value) {
+    const storage::SharedString* shared = value.shared_string();
+    if (shared && ctx.reply.collects_refs()) {
+        auto owner = std::make_shared<const storage::SharedString>(*shared);
+        const std::string_view bytes = owner->view();  // before the move below
+        ctx.reply.bulk_ref(bytes, std::move(owner));
+    } else {
+        ctx.reply.bulk(value.str());
+    }
+}
+
 // Redis's getGenericCommand: replies the key's string value or null.
 // Returns false (after replying WRONGTYPE) when the key is not a string.
 bool reply_value_of(CommandContext& ctx, std::string_view key) {
     const Entry* entry = ctx.db().find_for_read(key);
     if (!check_string(ctx, entry)) return false;
     if (entry) {
-        ctx.reply.bulk(entry->value.str());
+        reply_string(ctx, entry->value);
     } else {
         ctx.reply.null();
     }
     return true;
+}
+
+// A string value holding `arg`: it shares the argument's buffer when the
+// connection read that straight from the socket (a large value), else copies.
+Value value_of_arg(const CommandContext& ctx, std::string_view arg) {
+    const storage::SharedString* direct = ctx.client.direct_bulk;
+    if (direct && direct->view().data() == arg.data() && direct->view().size() == arg.size()) {
+        return Value::share_string(*direct);
+    }
+    return Value::string(arg);
 }
 
 // Replaces the value of `existing` (keeping its TTL, as Redis's
@@ -188,8 +211,8 @@ SetOutcome set_generic(CommandContext& ctx, std::string_view key, std::string_vi
     Entry* existing = db.find_for_write(key);
     if ((opts.nx && existing) || (opts.xx && !existing)) return SetOutcome::kAborted;
 
-    Entry& entry = opts.keepttl ? store_keeping_ttl(db, existing, key, Value::string(value))
-                                : db.set(key, Value::string(value));
+    Entry& entry = opts.keepttl ? store_keeping_ttl(db, existing, key, value_of_arg(ctx, value))
+                                : db.set(key, value_of_arg(ctx, value));
     if (expire_at) db.set_expire(entry, *expire_at);
     return SetOutcome::kStored;
 }
@@ -224,7 +247,7 @@ void psetex(CommandContext& ctx) { set_with_expire(ctx, ExpireKind::kPx); }
 
 void getset(CommandContext& ctx) {
     if (!reply_value_of(ctx, ctx.args[1])) return;
-    ctx.db().set(ctx.args[1], Value::string(ctx.args[2]));
+    ctx.db().set(ctx.args[1], value_of_arg(ctx, ctx.args[2]));
 }
 
 void getdel(CommandContext& ctx) {
@@ -256,7 +279,7 @@ void getex(CommandContext& ctx) {
         expire_at = expire_at_ms(ctx, opts->expire_arg, opts->expire);
         if (!expire_at) return;
     }
-    ctx.reply.bulk(entry->value.str());
+    reply_string(ctx, entry->value);
     apply_getex_expiry(db, *entry, *opts, expire_at);
 }
 
@@ -268,7 +291,7 @@ void mget(CommandContext& ctx) {
     for (std::size_t i = 1; i < ctx.argc(); ++i) {
         const Entry* entry = db.find_for_read(ctx.args[i]);
         if (entry && is_string(*entry)) {
-            ctx.reply.bulk(entry->value.str());
+            reply_string(ctx, entry->value);
         } else {
             ctx.reply.null();  // a missing key or another type alike
         }
@@ -289,7 +312,7 @@ void mset_generic(CommandContext& ctx, bool only_if_none_exist) {
     if (ctx.argc() % 2 == 0) return ctx.reply.error(arity_error(ctx.spec.name));
     if (only_if_none_exist && any_key_exists(ctx)) return ctx.reply.integer(0);
     DbView db = ctx.db();
-    for (std::size_t i = 1; i < ctx.argc(); i += 2) db.set(ctx.args[i], Value::string(ctx.args[i + 1]));
+    for (std::size_t i = 1; i < ctx.argc(); i += 2) db.set(ctx.args[i], value_of_arg(ctx, ctx.args[i + 1]));
     if (only_if_none_exist) {
         ctx.reply.integer(1);
     } else {
@@ -369,13 +392,13 @@ void append(CommandContext& ctx) {
     DbView db = ctx.db();
     Entry* entry = db.find_for_write(ctx.args[1]);
     if (!entry) {
-        db.set(ctx.args[1], Value::string(ctx.args[2]));
+        db.set(ctx.args[1], value_of_arg(ctx, ctx.args[2]));
         return ctx.reply.integer(static_cast<std::int64_t>(ctx.args[2].size()));
     }
     if (!check_string(ctx, entry) || !check_string_length(ctx, entry->value.str().size(), ctx.args[2].size())) return;
     {
         auto value = db.edit(*entry);
-        value->str().append(ctx.args[2]);
+        value->mutable_str().append(ctx.args[2]);
         value->mark_modified_in_place();
     }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));
@@ -428,10 +451,10 @@ void setrange(CommandContext& ctx) {
     // Writing nothing changes nothing, and creates no key.
     if (patch.empty()) return ctx.reply.integer(static_cast<std::int64_t>(old_size));
     if (!check_string_length(ctx, static_cast<std::uint64_t>(*offset), patch.size())) return;
-    if (!entry) entry = &db.set(ctx.args[1], Value::string(""));
+    if (!entry) entry = &db.set(ctx.args[1], Value());
     {
         auto value = db.edit(*entry);
-        overwrite_at(value->str(), static_cast<std::size_t>(*offset), patch);
+        overwrite_at(value->mutable_str(), static_cast<std::size_t>(*offset), patch);
         value->mark_modified_in_place();
     }
     ctx.reply.integer(static_cast<std::int64_t>(entry->value.str().size()));

@@ -259,7 +259,7 @@ TEST_CASE("a table's memory follows inserts, in-place edits, erases and clear") 
         CHECK(one > empty + 1000);
         CHECK(gauge.load() == one);
 
-        e.value.str().append(std::string(5000, 'y'));
+        e.value.mutable_str().append(std::string(5000, 'y'));
         table.recharge(e);
         CHECK(table.memory_bytes() >= one + 5000);
         CHECK(gauge.load() == table.memory_bytes());

@@ -406,3 +406,40 @@ TEST_CASE("split_inline_args: errors", "[split_inline_args]") {
     REQUIRE_FALSE(splits(R"('abc\')"));
     REQUIRE_FALSE(splits("\""));
 }
+
+TEST_CASE("request parser: a pending bulk read elsewhere and attached", "[request_parser]") {
+    const std::string value(1000, 'v');
+    const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\n";
+    RequestParser parser;
+
+    // Nothing pending before the bulk's header is read, or once it is complete.
+    CHECK(parser.parse("*3\r\n$3\r\nSET\r\n") == ParseResult::kNeedMore);
+    CHECK_FALSE(parser.pending_bulk());
+
+    std::string input = head + value.substr(0, 100);
+    REQUIRE(parser.parse(input) == ParseResult::kNeedMore);
+    const auto pending = parser.pending_bulk();
+    REQUIRE(pending);
+    CHECK(pending->offset == head.size());
+    CHECK(pending->length == value.size());
+
+    // The reader moves the bytes out of the input, reads the rest itself and
+    // attaches them; the input goes on with the "\r\n" and the next command.
+    input.resize(head.size());
+    parser.attach_bulk(value);
+    CHECK_FALSE(parser.pending_bulk());
+    CHECK(parser.parse(input + "\r") == ParseResult::kNeedMore);
+    input += "\r\n*1\r\n$4\r\nPING\r\n";
+    REQUIRE(parser.parse(input) == ParseResult::kCommand);
+    CHECK(Args(parser.args().begin(), parser.args().end()) == Args{"SET", "k", value});
+    CHECK(parser.args()[2].data() == value.data());  // the attached bytes, not a copy
+    CHECK(parser.command_size() == head.size() + 2);
+
+    // Parsed again (the connection retries a command after a tier read),
+    // the command still has the attached bytes, until they are detached.
+    REQUIRE(parser.parse(input) == ParseResult::kCommand);
+    CHECK(parser.args()[2].data() == value.data());
+    parser.detach_bulk();
+    REQUIRE(parser.parse(input.substr(parser.command_size())) == ParseResult::kCommand);
+    CHECK(Args(parser.args().begin(), parser.args().end()) == Args{"PING"});
+}

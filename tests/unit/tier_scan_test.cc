@@ -34,7 +34,7 @@ struct TieredKeyspace {
         DbView db = lock.db(0);
         Entry* e = db.find_for_write(key);
         REQUIRE(e);
-        std::string value = e->value.str();
+        std::string value(e->value.str());
         value += more;
         db.replace_value(*e, Value::string(value));
     }
