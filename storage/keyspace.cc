@@ -296,7 +296,7 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
     for (auto& shard : shards_) {
         const auto guard = lock_shard(*shard);
         shard->dbs[db].for_each([&](const Entry& e) {
-            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key);
+            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key.str());
         });
     }
     if (tier_) {
@@ -337,7 +337,7 @@ std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::s
         if (e.expired(now_ms)) return;
         if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key)) return;
-        out.push_back(e.key);
+        out.push_back(e.key.str());
     };
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
@@ -379,8 +379,8 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         Table& table = shard.dbs[db];
         Entry* e = table.random_entry(rng);
         if (!e) continue;  // emptied since it was counted
-        if (!e->expired(now_ms)) return e->key;
-        const std::string key = e->key;
+        if (!e->expired(now_ms)) return e->key.str();
+        const std::string key = e->key.str();
         table.erase(key, hash(key));
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
         touch_watched(shard, db, key);
@@ -433,7 +433,7 @@ std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_st
                         std::uniform_int_distribution<std::size_t>(0, table.volatile_size() - 1)(shard.rng);
                     Entry& e = table.volatile_entry(slot);
                     if (e.expired(now_ms)) {
-                        std::string key = e.key;
+                        std::string key = e.key.str();
                         table.erase(key, hash(key));
                         touch_watched(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key);
                         ++expired;
@@ -504,7 +504,7 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     if (!fullest) return false;
     Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
     if (!victim) return false;
-    const std::string key = victim->key;
+    const std::string key = victim->key.str();
     touch_watched(shard, static_cast<std::size_t>(fullest - shard.dbs.data()), key);
     if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
@@ -757,7 +757,7 @@ void Keyspace::spill_all(std::int64_t now_ms) {
             Table& table = shard->dbs[db];
             table.for_each([&](Entry& e) {
                 if (e.expired(now_ms)) return;
-                hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, e.key}});
+                hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, e.key.str()}});
                 if (e.disk_copy) return;  // the tier has it already
                 tier_->spill(db, e.key,
                              TierRecord{std::move(e.value), e.expire_at_ms,

@@ -11,4 +11,6 @@ std::size_t string_heap_bytes(const std::string& s) {
     return s.capacity() > kInlineCapacity ? allocation_size(s.capacity() + 1) : 0;
 }
 
+std::size_t string_heap_bytes(const KeyString& key) { return key.on_heap() ? allocation_size(key.size()) : 0; }
+
 }  // namespace tierkv::storage

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "storage/key_string.h"
+
 namespace tierkv::storage {
 
 // The size of the block the allocator returns for a request of `bytes`
@@ -13,5 +15,7 @@ std::size_t allocation_size(std::size_t bytes);
 
 // Heap bytes a std::string owns: none while it fits the inline buffer.
 std::size_t string_heap_bytes(const std::string& s);
+// Heap bytes a table key owns: none up to KeyString::kInlineMax bytes.
+std::size_t string_heap_bytes(const KeyString& key);
 
 }  // namespace tierkv::storage

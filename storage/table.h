@@ -16,14 +16,15 @@
 #include <vector>
 
 #include "storage/eviction_policy.h"
+#include "storage/key_string.h"
 #include "storage/value.h"
 
 namespace tierkv::storage {
 
 struct Entry {
     // Laid out so that a table node (Table::Node: two words and an Entry)
-    // fills a 128-byte allocation exactly: keep it so when adding fields.
-    std::string key;
+    // fits one 128-byte allocation: keep it so when adding fields.
+    KeyString key;
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
     std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)

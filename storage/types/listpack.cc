@@ -123,6 +123,7 @@ Listpack::Pos Listpack::find(std::string_view value, Pos from, std::size_t step)
 
 Listpack::Pos Listpack::insert(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
+    reserve_exact(buf_.size() + size);
     buf_.insert(pos, size, '\0');
     encode(buf_.data() + pos, value);
     ++count_;
@@ -144,7 +145,9 @@ void Listpack::erase(Pos first, Pos last, std::size_t count) {
 
 void Listpack::replace(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
-    buf_.replace(pos, next(pos) - pos, size, '\0');
+    const std::size_t old_size = next(pos) - pos;
+    if (size > old_size) reserve_exact(buf_.size() + size - old_size);
+    buf_.replace(pos, old_size, size, '\0');
     encode(buf_.data() + pos, value);
     maybe_shrink();
 }
@@ -160,6 +163,7 @@ Listpack Listpack::split(Pos pos) {
 }
 
 void Listpack::append(const Listpack& other) {
+    reserve_exact(buf_.size() + other.buf_.size());
     buf_.append(other.buf_);
     count_ += other.count_;
 }
@@ -167,6 +171,17 @@ void Listpack::append(const Listpack& other) {
 void Listpack::clear() {
     std::string().swap(buf_);
     count_ = 0;
+}
+
+void Listpack::reserve_exact(std::size_t size) {
+    if (size <= buf_.capacity()) return;
+    // std::string would double its capacity; a small collection would then
+    // hold up to twice the memory it uses, for every key. Grow to the
+    // allocator's size class instead (a copy, as Redis's lpInsert reallocs).
+    std::string bigger;
+    bigger.reserve(allocation_size(size + 1) - 1);
+    bigger.append(buf_);
+    buf_.swap(bigger);
 }
 
 void Listpack::maybe_shrink() {

@@ -55,6 +55,7 @@ public:
 private:
     // Gives back capacity once most of it is unused.
     void maybe_shrink();
+    void reserve_exact(std::size_t size);
 
     std::string buf_;
     std::size_t count_ = 0;

@@ -42,7 +42,7 @@ struct PolicyTable {
     // The victim's key, or "" when the policy has none.
     std::string victim() {
         Entry* e = table.eviction_victim(rng, clock_s);
-        return e ? e->key : std::string();
+        return e ? e->key.str() : std::string();
     }
     // Evicts like the keyspace does: asks for a victim and erases it.
     std::string evict() {

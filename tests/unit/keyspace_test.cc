@@ -37,7 +37,7 @@ void check_volatile(Table& table, const std::set<std::string>& expected) {
         REQUIRE(e.has_expiry());
         REQUIRE(e.volatile_slot == i);
         REQUIRE(table.find(e.key, hash_of(e.key)) == &e);
-        listed.insert(e.key);
+        listed.insert(e.key.str());
     }
     REQUIRE(listed == expected);
 }
@@ -137,7 +137,7 @@ TEST_CASE("table: a scan without changes visits every key exactly once") {
     std::multiset<std::string> seen;
     std::uint64_t cursor = 0;
     do {
-        cursor = table.scan(cursor, [&](const Entry& e) { seen.insert(e.key); });
+        cursor = table.scan(cursor, [&](const Entry& e) { seen.insert(e.key.str()); });
     } while (cursor != 0);
     REQUIRE(seen.size() == 777);
     REQUIRE(std::set<std::string>(seen.begin(), seen.end()).size() == 777);
