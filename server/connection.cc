@@ -68,6 +68,7 @@ Connection::Connection(Server& server, ClientStream stream, std::shared_ptr<Clie
 }
 
 Connection::~Connection() {
+    session_->direct_bulk = nullptr;  // the session may outlive its buffer
     server_.clients().remove(session_->id);
     server_.stats().connections_closed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("client {} disconnected", session_->id);
