@@ -239,11 +239,7 @@ Keyspace::Keyspace(std::size_t shard_count, std::size_t databases)
     }
 }
 
-std::uint64_t Keyspace::hash(std::string_view key) const {
-    // libstdc++'s string hash is a 64-bit Murmur variant: good low bits for
-    // buckets and high bits for shards.
-    return std::hash<std::string_view>{}(key);
-}
+std::uint64_t Keyspace::hash(std::string_view key) const { return key_hash(key); }
 
 KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_ms) {
     if (t_current_lock) {

@@ -81,7 +81,7 @@ std::uint32_t Table::entry_bytes(const Entry& entry) {
 Entry* Table::find(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return nullptr;
     for (Node* n = buckets_[index(hash)].get(); n; n = n->next.get()) {
-        if (n->hash == hash && n->entry.key == key) return &n->entry;
+        if (n->entry.key == key) return &n->entry;
     }
     return nullptr;
 }
@@ -89,7 +89,6 @@ Entry* Table::find(std::string_view key, std::uint64_t hash) {
 Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s) {
     maybe_grow();
     auto node = std::make_unique<Node>();
-    node->hash = hash;
     Entry& entry = node->entry;
     entry.key.assign(key);
     entry.value = std::move(value);
@@ -155,7 +154,7 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return false;
     for (std::unique_ptr<Node>* link = &buckets_[index(hash)]; *link; link = &(*link)->next) {
         Node& n = **link;
-        if (n.hash == hash && n.entry.key == key) {
+        if (n.entry.key == key) {
             drop_volatile(n.entry);
             if (n.entry.disk_copy) --disk_copies_;
             if (policy_) policy_->on_erase(n.entry);
@@ -203,7 +202,7 @@ void Table::resize(std::size_t bucket_count) {
         while (head) {
             std::unique_ptr<Node> node = std::move(head);
             head = std::move(node->next);
-            auto& dest = buckets_[index(node->hash)];
+            auto& dest = buckets_[index(key_hash(node->entry.key))];
             node->next = std::move(dest);
             dest = std::move(node);
         }
@@ -236,12 +235,12 @@ std::uint64_t Table::scan(std::uint64_t cursor, const std::function<void(const E
 Entry* Table::random_entry(std::mt19937_64& rng) {
     if (size_ == 0) return nullptr;
     std::uniform_int_distribution<std::size_t> pick_bucket(0, buckets_.size() - 1);
-    const Node* head = nullptr;
+    Node* head = nullptr;
     while (!head) head = buckets_[pick_bucket(rng)].get();
     std::size_t chain = 0;
     for (const Node* n = head; n; n = n->next.get()) ++chain;
     std::size_t skip = std::uniform_int_distribution<std::size_t>(0, chain - 1)(rng);
-    Node* n = buckets_[index(head->hash)].get();
+    Node* n = head;
     while (skip--) n = n->next.get();
     return &n->entry;
 }

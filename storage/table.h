@@ -22,8 +22,8 @@
 namespace tierkv::storage {
 
 struct Entry {
-    // Laid out so that a table node (Table::Node: two words and an Entry)
-    // fits one 128-byte allocation: keep it so when adding fields.
+    // Laid out so that a table node (Table::Node: a link and an Entry) fills
+    // one 112-byte allocation: keep it so when adding fields.
     KeyString key;
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
@@ -43,6 +43,11 @@ struct Entry {
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
 };
+
+// The hash every table and the keyspace use for a key: its low bits pick
+// the bucket, its high bits the shard. libstdc++'s string hash is a 64-bit
+// Murmur variant, good at both ends.
+inline std::uint64_t key_hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
 // A gauge several tables add their memory to (the keyspace's total).
 using MemoryGauge = std::atomic<std::int64_t>;
@@ -64,6 +69,7 @@ public:
     std::size_t volatile_size() const { return volatile_.size(); }
     std::size_t bucket_count() const { return buckets_.size(); }
 
+    // `hash` is key_hash(key), computed once by the caller.
     Entry* find(std::string_view key, std::uint64_t hash);
     // The key must not be present. `clock_s` becomes its last access time.
     Entry& insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s = 0);
@@ -102,12 +108,13 @@ public:
     void clear();
 
 private:
+    // No stored hash: the key is inside the node, so comparing it costs no
+    // cache miss, and a resize hashes the keys again (as Redis's rehash does).
     struct Node {
         std::unique_ptr<Node> next;
-        std::uint64_t hash;
         Entry entry;
     };
-    static_assert(sizeof(Node) <= 128, "a node should fill one 128-byte allocation (see Entry)");
+    static_assert(sizeof(Node) <= 112, "a node should fill one 112-byte allocation (see Entry)");
 
     std::size_t index(std::uint64_t hash) const { return hash & (buckets_.size() - 1); }
     void resize(std::size_t bucket_count);
