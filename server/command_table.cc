@@ -29,6 +29,7 @@ CommandTable CommandTable::build() {
     register_transaction_commands(table);
     register_pubsub_commands(table);
     register_acl_commands(table);
+    register_memory_commands(table);
     return table;
 }
 

@@ -56,5 +56,6 @@ void register_zset_commands(CommandTable& table);
 void register_transaction_commands(CommandTable& table);
 void register_pubsub_commands(CommandTable& table);
 void register_acl_commands(CommandTable& table);
+void register_memory_commands(CommandTable& table);
 
 }  // namespace tierkv::server
