@@ -41,6 +41,9 @@ public:
 
     // Memory the policy keeps besides the entries (S3-FIFO's ghost queue).
     virtual std::size_t overhead_bytes() const { return 0; }
+    // Whether it keeps entries in queues through policy_links() (see
+    // storage/table.h); the table then gives every node room for them.
+    virtual bool uses_entry_links() const { return false; }
 };
 
 // maxmemory-policy values, Redis's first.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <new>
 #include <utility>
 
 #include "storage/memory.h"
@@ -13,6 +14,26 @@ namespace {
 constexpr std::size_t kMinBuckets = 4;
 
 }  // namespace
+
+PolicyLinks& policy_links(Entry& entry) {
+    // The entry ends its node (Table::Node's static_asserts), and the links
+    // were constructed right after it (Table::make_node).
+    return *std::launder(reinterpret_cast<PolicyLinks*>(reinterpret_cast<char*>(&entry) + sizeof(Entry)));
+}
+
+Table::NodePtr Table::make_node(bool with_links) {
+    void* memory = ::operator new(node_bytes(with_links));
+    Node* node = new (memory) Node();
+    if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
+    node->entry.has_policy_links = with_links;
+    return NodePtr(node);
+}
+
+void Table::NodeDelete::operator()(Node* node) const {
+    const std::size_t bytes = node_bytes(node->entry.has_policy_links);
+    node->~Node();  // PolicyLinks is trivially destructible
+    ::operator delete(node, bytes);
+}
 
 Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
     : policy_(std::move(policy)), gauge_(gauge) {
@@ -74,8 +95,8 @@ void Table::charge_policy() {
 }
 
 std::uint32_t Table::entry_bytes(const Entry& entry) {
-    return static_cast<std::uint32_t>(allocation_size(sizeof(Node)) + string_heap_bytes(entry.key) +
-                                      value_heap_bytes(entry.value));
+    return static_cast<std::uint32_t>(allocation_size(node_bytes(entry.has_policy_links)) +
+                                      string_heap_bytes(entry.key) + value_heap_bytes(entry.value));
 }
 
 Entry* Table::find(std::string_view key, std::uint64_t hash) {
@@ -88,7 +109,7 @@ Entry* Table::find(std::string_view key, std::uint64_t hash) {
 
 Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s) {
     maybe_grow();
-    auto node = std::make_unique<Node>();
+    NodePtr node = make_node(policy_needs_links());
     Entry& entry = node->entry;
     entry.key.assign(key);
     entry.value = std::move(value);
@@ -139,6 +160,7 @@ void Table::set_policy(std::unique_ptr<EvictionPolicy> policy) {
         for_each([this](Entry& e) { policy_->on_erase(e); });
     }
     policy_ = std::move(policy);
+    relink_nodes(policy_needs_links());
     if (policy_) {
         std::vector<Entry*> entries;
         entries.reserve(size_);
@@ -152,7 +174,7 @@ void Table::set_policy(std::unique_ptr<EvictionPolicy> policy) {
 
 bool Table::erase(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return false;
-    for (std::unique_ptr<Node>* link = &buckets_[index(hash)]; *link; link = &(*link)->next) {
+    for (NodePtr* link = &buckets_[index(hash)]; *link; link = &(*link)->next) {
         Node& n = **link;
         if (n.entry.key == key) {
             drop_volatile(n.entry);
@@ -194,13 +216,28 @@ void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
     entry.expire_at_ms = expire_at_ms;
 }
 
+void Table::relink_nodes(bool with_links) {
+    for (NodePtr& head : buckets_) {
+        for (NodePtr* link = &head; *link; link = &(*link)->next) {
+            if ((*link)->entry.has_policy_links == with_links) continue;
+            NodePtr moved = make_node(with_links);
+            moved->entry = std::move((*link)->entry);
+            moved->entry.has_policy_links = with_links;
+            moved->next = std::move((*link)->next);
+            if (moved->entry.has_expiry()) volatile_[moved->entry.volatile_slot] = &moved->entry;
+            *link = std::move(moved);  // frees the old node
+            recharge((*link)->entry);
+        }
+    }
+}
+
 void Table::resize(std::size_t bucket_count) {
-    std::vector<std::unique_ptr<Node>> old = std::move(buckets_);
-    charge_vector(buckets_, [&] { buckets_ = std::vector<std::unique_ptr<Node>>(bucket_count); });
+    std::vector<NodePtr> old = std::move(buckets_);
+    charge_vector(buckets_, [&] { buckets_ = std::vector<NodePtr>(bucket_count); });
     charge(-static_cast<std::int64_t>(allocation_size(old.capacity() * sizeof(old[0]))));
     for (auto& head : old) {
         while (head) {
-            std::unique_ptr<Node> node = std::move(head);
+            NodePtr node = std::move(head);
             head = std::move(node->next);
             auto& dest = buckets_[index(key_hash(node->entry.key))];
             node->next = std::move(dest);

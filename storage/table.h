@@ -23,7 +23,8 @@ namespace tierkv::storage {
 
 struct Entry {
     // Laid out so that a table node (Table::Node: a link and an Entry) fills
-    // one 112-byte allocation: keep it so when adding fields.
+    // one 96-byte allocation (112 with PolicyLinks): keep it so when adding
+    // fields.
     KeyString key;
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
@@ -37,12 +38,23 @@ struct Entry {
     // The tier holds this entry's current value too (durability everysec or
     // always write every change through); see Table::set_disk_copy.
     bool disk_copy = false;
-    Entry* policy_prev = nullptr;
-    Entry* policy_next = nullptr;
+    // The node carries PolicyLinks after the entry (a queue policy is set).
+    bool has_policy_links = false;
 
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
 };
+
+// The links of a queue-based eviction policy (LRU, FIFO, S3-FIFO). A table
+// keeps them right after an entry's node only while such a policy is set,
+// so under noeviction or a sampling policy no key pays their 16 bytes.
+struct PolicyLinks {
+    Entry* prev = nullptr;
+    Entry* next = nullptr;
+};
+
+// The links after `entry`'s node; entry.has_policy_links must be true.
+PolicyLinks& policy_links(Entry& entry);
 
 // The hash every table and the keyspace use for a key: its low bits pick
 // the bucket, its high bits the shard. libstdc++'s string hash is a 64-bit
@@ -110,11 +122,24 @@ public:
 private:
     // No stored hash: the key is inside the node, so comparing it costs no
     // cache miss, and a resize hashes the keys again (as Redis's rehash does).
-    struct Node {
-        std::unique_ptr<Node> next;
-        Entry entry;
+    // Allocated with PolicyLinks right after it when the policy needs them,
+    // hence the sized allocation (make_node) and deleter.
+    struct Node;
+    struct NodeDelete {
+        void operator()(Node* node) const;
     };
-    static_assert(sizeof(Node) <= 112, "a node should fill one 112-byte allocation (see Entry)");
+    using NodePtr = std::unique_ptr<Node, NodeDelete>;
+    struct Node {
+        NodePtr next;
+        Entry entry;  // last, so PolicyLinks follow it directly
+    };
+    static_assert(sizeof(Node) == sizeof(NodePtr) + sizeof(Entry), "nothing between the entry and its links");
+    static_assert(sizeof(Node) <= 96, "a node should fill one 96-byte allocation (see Entry)");
+    static std::size_t node_bytes(bool with_links) { return sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0); }
+    static NodePtr make_node(bool with_links);
+    bool policy_needs_links() const { return policy_ && policy_->uses_entry_links(); }
+    // Reallocates every node with or without links (the policy changed).
+    void relink_nodes(bool with_links);
 
     std::size_t index(std::uint64_t hash) const { return hash & (buckets_.size() - 1); }
     void resize(std::size_t bucket_count);
@@ -128,7 +153,7 @@ private:
     void charge_policy();
     static std::uint32_t entry_bytes(const Entry& entry);
 
-    std::vector<std::unique_ptr<Node>> buckets_;
+    std::vector<NodePtr> buckets_;
     std::size_t size_ = 0;
     std::size_t disk_copies_ = 0;
     // Entries with an expiry, for O(1) sampling by the active expiry cycle

@@ -1,6 +1,7 @@
-// An intrusive doubly linked list of entries through Entry::policy_prev and
-// policy_next: O(1) push, unlink and move with no allocation, which is what
-// queue-based policies (LRU, FIFO, S3-FIFO) need on every access.
+// An intrusive doubly linked list of entries through their PolicyLinks:
+// O(1) push, unlink and move with no allocation, which is what queue-based
+// policies (LRU, FIFO, S3-FIFO) need on every access. Such a policy says so
+// (uses_entry_links), so that its table's nodes carry the links.
 #pragma once
 
 #include <cstddef>
@@ -17,9 +18,10 @@ public:
     Entry* oldest() const { return tail_; }
 
     void push_newest(Entry& e) {
-        e.policy_prev = nullptr;
-        e.policy_next = head_;
-        if (head_) head_->policy_prev = &e;
+        PolicyLinks& links = policy_links(e);
+        links.prev = nullptr;
+        links.next = head_;
+        if (head_) policy_links(*head_).prev = &e;
         head_ = &e;
         if (!tail_) tail_ = &e;
         ++size_;
@@ -27,9 +29,10 @@ public:
 
     // `e` must be in this list.
     void unlink(Entry& e) {
-        (e.policy_prev ? e.policy_prev->policy_next : head_) = e.policy_next;
-        (e.policy_next ? e.policy_next->policy_prev : tail_) = e.policy_prev;
-        e.policy_prev = e.policy_next = nullptr;
+        PolicyLinks& links = policy_links(e);
+        (links.prev ? policy_links(*links.prev).next : head_) = links.next;
+        (links.next ? policy_links(*links.next).prev : tail_) = links.prev;
+        links.prev = links.next = nullptr;
         --size_;
     }
 

@@ -8,6 +8,7 @@ namespace {
 
 class AllKeysFifo final : public EvictionPolicy {
 public:
+    bool uses_entry_links() const override { return true; }
     void on_insert(Entry& e) override { queue_.push_newest(e); }
     void on_access(Entry&, std::uint32_t) override {}
     void on_erase(Entry& e) override { queue_.unlink(e); }

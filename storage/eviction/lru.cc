@@ -11,6 +11,7 @@ namespace {
 
 class AllKeysLru final : public EvictionPolicy {
 public:
+    bool uses_entry_links() const override { return true; }
     void on_insert(Entry& e) override { queue_.push_newest(e); }
     void on_access(Entry& e, std::uint32_t) override { queue_.move_to_newest(e); }
     void on_erase(Entry& e) override { queue_.unlink(e); }

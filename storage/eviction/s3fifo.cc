@@ -64,6 +64,7 @@ private:
 
 class AllKeysS3Fifo final : public EvictionPolicy {
 public:
+    bool uses_entry_links() const override { return true; }
     void on_insert(Entry& e) override {
         e.policy_bits = 0;
         if (ghost_.take(key_hash(e))) {

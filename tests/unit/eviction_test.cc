@@ -340,3 +340,57 @@ TEST_CASE("keyspace: flushed tables give their memory back when freed") {
     }
     CHECK(ks.used_memory() == empty);
 }
+
+TEST_CASE("policy links: nodes carry them only under a queue policy, and a change moves every entry") {
+    EvictionSettings settings;
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", settings), &gauge);
+    constexpr int kKeys = 200;
+    for (int i = 0; i < kKeys; ++i) {
+        const std::string key = numbered("k", i);
+        Entry& e = table.insert(key, hash_of(key), Value::string(numbered("v", i)), static_cast<std::uint32_t>(i));
+        CHECK_FALSE(e.has_policy_links);
+        if (i % 3 == 0) table.set_expire(e, 1'000'000 + i);
+    }
+    const std::int64_t without_links = table.memory_bytes();
+
+    const auto check_all = [&](bool links) {
+        REQUIRE(table.size() == static_cast<std::size_t>(kKeys));
+        for (int i = 0; i < kKeys; ++i) {
+            const std::string key = numbered("k", i);
+            Entry* e = table.find(key, hash_of(key));
+            REQUIRE(e);
+            CHECK(e->value.str() == numbered("v", i));
+            CHECK(e->has_policy_links == links);
+            CHECK(e->expire_at_ms == (i % 3 == 0 ? 1'000'000 + i : 0));
+        }
+        // The list of keys with a TTL points at the entries where they are now.
+        REQUIRE(table.volatile_size() == static_cast<std::size_t>((kKeys + 2) / 3));
+        for (std::size_t s = 0; s < table.volatile_size(); ++s) {
+            Entry& e = table.volatile_entry(s);
+            CHECK(table.find(e.key.view(), hash_of(e.key.view())) == &e);
+            CHECK(e.volatile_slot == s);
+        }
+        CHECK(gauge.load() == table.memory_bytes());
+    };
+
+    table.set_policy(make_eviction_policy("allkeys-lru", settings));
+    check_all(true);
+    const std::int64_t with_links = table.memory_bytes();
+    CHECK(with_links - without_links >= kKeys * static_cast<std::int64_t>(sizeof(PolicyLinks)));
+    // The LRU queue was built from the last access times: k0 is the oldest.
+    std::mt19937_64 rng(1);
+    Entry* victim = table.eviction_victim(rng, 10'000);
+    REQUIRE(victim);
+    CHECK(victim->key == "k0");
+
+    table.set_policy(make_eviction_policy("allkeys-random", settings));
+    check_all(false);
+    CHECK(table.memory_bytes() == without_links);
+    table.set_policy(make_eviction_policy("allkeys-s3fifo", settings));
+    check_all(true);
+    const std::string key = "k1";
+    CHECK(table.erase(key, hash_of(key)));
+    table.clear();
+    CHECK(table.size() == 0);
+}
