@@ -30,9 +30,8 @@ Table::NodePtr Table::make_node(bool with_links) {
 }
 
 void Table::NodeDelete::operator()(Node* node) const {
-    const std::size_t bytes = node_bytes(node->entry.has_policy_links);
     node->~Node();  // PolicyLinks is trivially destructible
-    ::operator delete(node, bytes);
+    ::operator delete(node);
 }
 
 Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
