@@ -7,6 +7,7 @@
 #include <asio/experimental/parallel_group.hpp>
 #include <spdlog/spdlog.h>
 
+#include "protocol/splice.h"
 #include "server/acl.h"
 #include "server/dispatcher.h"
 #include "server/server.h"
@@ -336,13 +337,8 @@ asio::awaitable<void> Connection::flush_output() {
         co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
     } else {
         write_buffers_.clear();
-        std::size_t from = 0;
-        for (const protocol::ReplyRef& ref : output_refs_) {
-            write_buffers_.push_back(asio::buffer(output_.data() + from, ref.offset - from));
-            write_buffers_.push_back(asio::buffer(ref.bytes));
-            from = ref.offset;
-        }
-        write_buffers_.push_back(asio::buffer(output_.data() + from, output_.size() - from));
+        protocol::for_each_piece(output_, output_refs_,
+                                 [&](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
         co_await asio::async_write(stream_, write_buffers_, asio::use_awaitable);
     }
     writing_ = false;

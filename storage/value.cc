@@ -67,11 +67,9 @@ void Value::copy_from(const Value& other) {
     Value copy;  // built first: a failed copy leaves this value as it was
     switch (other.type_) {
         case ValueType::kString:
+            // COPY shares a large string; the first change in place copies it.
             if (other.shared_) {
-                // COPY shares the bytes; the first change in place copies them.
-                copy.rep_.str.~basic_string();
-                new (&copy.rep_.shared) SharedString(other.rep_.shared);
-                copy.shared_ = true;
+                copy = share_string(other.rep_.shared);
             } else {
                 copy.rep_.str = other.rep_.str;
             }

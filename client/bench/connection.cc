@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "protocol/request_writer.h"
+#include "protocol/splice.h"
 
 namespace tierkv::bench {
 namespace {
@@ -128,13 +129,8 @@ void Connection::send() {
         asio::async_write(socket_, asio::buffer(request_), done);
     } else {
         write_buffers_.clear();
-        std::size_t from = 0;
-        for (const Splice& splice : splices_) {
-            write_buffers_.push_back(asio::buffer(request_.data() + from, splice.offset - from));
-            write_buffers_.push_back(asio::buffer(splice.bytes));
-            from = splice.offset;
-        }
-        write_buffers_.push_back(asio::buffer(request_.data() + from, request_.size() - from));
+        protocol::for_each_piece(request_, splices_,
+                                 [&](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
         asio::async_write(socket_, write_buffers_, done);
     }
     if (!reading_) read();

@@ -8,6 +8,7 @@
 
 #include "protocol/request_parser.h"
 #include "protocol/request_writer.h"
+#include "protocol/splice.h"
 
 using tierkv::protocol::append_command;
 using tierkv::protocol::ParseResult;
@@ -60,4 +61,20 @@ TEST_CASE("request writer: a command head plus its last argument is the whole co
     tierkv::protocol::append_command_head(head, args);
     CHECK(head == "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100000\r\n");
     CHECK(head + value + "\r\n" == whole);
+}
+
+TEST_CASE("splice: pieces of bytes with buffers spliced in at offsets", "[request_writer]") {
+    struct Splice {
+        std::size_t offset;
+        std::string_view bytes;
+    };
+    const std::string bytes = "$3\r\n\r\n$2\r\n\r\n";
+    const std::vector<Splice> splices = {{4, "abc"}, {10, "de"}};
+    std::vector<std::string> pieces;
+    tierkv::protocol::for_each_piece(bytes, splices, [&](std::string_view p) { pieces.emplace_back(p); });
+    CHECK(pieces == std::vector<std::string>{"$3\r\n", "abc", "\r\n$2\r\n", "de", "\r\n"});
+
+    pieces.clear();
+    tierkv::protocol::for_each_piece(bytes, std::vector<Splice>{}, [&](std::string_view p) { pieces.emplace_back(p); });
+    CHECK(pieces == std::vector<std::string>{bytes});
 }
