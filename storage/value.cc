@@ -1,26 +1,40 @@
 #include "storage/value.h"
 
 #include <cctype>
+#include <memory>
 
 #include "storage/memory.h"
 #include "storage/types/canonical_int.h"
 
 namespace tierkv::storage {
 
-static_assert(sizeof(Value) <= 40, "a Value is a string's size: table entries depend on it");
+static_assert(sizeof(Value) == 16, "table entries are laid out around a 16-byte Value");
 
-Value::Value(const Value& other) : type_(ValueType::kString) {
-    new (&rep_.str) std::string();
-    copy_from(other);
+Value::Value(const Value& other) : Value() {
+    switch (other.type_) {
+        case ValueType::kString:
+            // COPY shares a large string; the first change in place copies it.
+            if (const SharedString* bytes = other.shared_string()) {
+                *this = share_string(*bytes);
+            } else {
+                *this = string(other.str());
+            }
+            break;
+        case ValueType::kList: *this = Value(other.as<ListValue>()); break;
+        case ValueType::kSet: *this = Value(other.as<SetValue>()); break;
+        case ValueType::kHash: *this = Value(other.as<HashValue>()); break;
+        case ValueType::kZSet: *this = Value(other.as<ZSetValue>()); break;
+    }
+    modified_in_place_ = other.modified_in_place_;
 }
 
-Value::Value(Value&& other) noexcept : type_(ValueType::kString) {
-    new (&rep_.str) std::string();
-    move_from(other);
-}
+Value::Value(Value&& other) noexcept : Value() { move_from(other); }
 
 Value& Value::operator=(const Value& other) {
-    if (this != &other) copy_from(other);
+    if (this != &other) {
+        Value copy(other);  // built first: a failed copy leaves this value as it was
+        move_from(copy);
+    }
     return *this;
 }
 
@@ -29,87 +43,104 @@ Value& Value::operator=(Value&& other) noexcept {
     return *this;
 }
 
-Value Value::share_string(const SharedString& bytes) {
+Value Value::string(std::string_view bytes) {
+    if (bytes.size() >= kSharedStringMin) return share_string(SharedString(bytes));
     Value v;
-    v.rep_.str.~basic_string();
-    new (&v.rep_.shared) SharedString(bytes);
-    v.shared_ = true;
+    if (bytes.size() <= kInlineMax) {
+        if (!bytes.empty()) std::memcpy(v.word_, bytes.data(), bytes.size());
+        v.inline_size_ = static_cast<std::uint8_t>(bytes.size());
+        return v;
+    }
+    char* block = static_cast<char*>(::operator new(bytes.size()));
+    std::memcpy(block, bytes.data(), bytes.size());
+    v.set_pointer(block);
+    v.set_length(bytes.size());
+    v.rep_ = StringRep::kExact;
     return v;
 }
 
-std::string& Value::mutable_str() {
-    if (shared_) {
-        std::string bytes(rep_.shared.view());
-        rep_.shared.~SharedString();
-        new (&rep_.str) std::string(std::move(bytes));
-        shared_ = false;
-    }
-    return rep_.str;
+Value Value::share_string(const SharedString& bytes) {
+    Value v;
+    new (v.word_) SharedString(bytes);
+    v.rep_ = StringRep::kShared;
+    return v;
 }
 
-void Value::destroy() {
+void Value::embed_in_node(std::string_view bytes, bool modified_in_place) noexcept {
+    destroy();
+    reset_to_empty();
+    set_pointer(bytes.data());
+    set_length(bytes.size());
+    rep_ = StringRep::kEmbedded;
+    modified_in_place_ = modified_in_place;
+}
+
+std::string_view Value::str() const {
+    switch (rep_) {
+        case StringRep::kInline: return {reinterpret_cast<const char*>(word_), inline_size_};
+        case StringRep::kExact:
+        case StringRep::kEmbedded: return {pointer<const char*>(), length()};
+        case StringRep::kShared: return shared()->view();
+        case StringRep::kGrowable: return *pointer<std::string*>();
+    }
+    return {};
+}
+
+std::string& Value::mutable_str() {
+    if (rep_ != StringRep::kGrowable) {
+        auto grown = std::make_unique<std::string>(str());
+        const bool modified = modified_in_place_;
+        destroy();
+        reset_to_empty();
+        set_pointer(grown.release());
+        rep_ = StringRep::kGrowable;
+        modified_in_place_ = modified;
+    }
+    return *pointer<std::string*>();
+}
+
+void Value::destroy() noexcept {
     switch (type_) {
         case ValueType::kString:
-            if (shared_) {
-                rep_.shared.~SharedString();
-            } else {
-                rep_.str.~basic_string();
+            switch (rep_) {
+                case StringRep::kInline:
+                case StringRep::kEmbedded: break;  // nothing of its own on the heap
+                case StringRep::kExact: ::operator delete(pointer<char*>()); break;
+                case StringRep::kShared: shared()->~SharedString(); break;
+                case StringRep::kGrowable: delete pointer<std::string*>(); break;
             }
             break;
-        case ValueType::kList: delete rep_.list; break;
-        case ValueType::kSet: delete rep_.set; break;
-        case ValueType::kHash: delete rep_.hash; break;
-        case ValueType::kZSet: delete rep_.zset; break;
+        case ValueType::kList: delete pointer<ListValue*>(); break;
+        case ValueType::kSet: delete pointer<SetValue*>(); break;
+        case ValueType::kHash: delete pointer<HashValue*>(); break;
+        case ValueType::kZSet: delete pointer<ZSetValue*>(); break;
     }
 }
 
-void Value::copy_from(const Value& other) {
-    Value copy;  // built first: a failed copy leaves this value as it was
-    switch (other.type_) {
-        case ValueType::kString:
-            // COPY shares a large string; the first change in place copies it.
-            if (other.shared_) {
-                copy = share_string(other.rep_.shared);
-            } else {
-                copy.rep_.str = other.rep_.str;
-            }
-            break;
-        case ValueType::kList: copy = Value(*other.rep_.list); break;
-        case ValueType::kSet: copy = Value(*other.rep_.set); break;
-        case ValueType::kHash: copy = Value(*other.rep_.hash); break;
-        case ValueType::kZSet: copy = Value(*other.rep_.zset); break;
-    }
-    copy.modified_in_place_ = other.modified_in_place_;
-    move_from(copy);
+void Value::reset_to_empty() noexcept {
+    std::memset(word_, 0, sizeof(word_));
+    type_ = ValueType::kString;
+    rep_ = StringRep::kInline;
+    modified_in_place_ = false;
+    inline_size_ = 0;
 }
 
 void Value::move_from(Value& other) noexcept {
     destroy();
+    if (other.is_string_rep(StringRep::kEmbedded)) {
+        // The bytes belong to the node: take a copy of them instead.
+        Value copy = string(other.str());
+        copy.modified_in_place_ = other.modified_in_place_;
+        other = std::move(copy);
+    }
+    // Everything else moves by its bytes: a SharedString is one pointer and
+    // does not care where it lives.
+    std::memcpy(word_, other.word_, sizeof(word_));
     type_ = other.type_;
-    shared_ = other.shared_;
+    rep_ = other.rep_;
     modified_in_place_ = other.modified_in_place_;
-    switch (type_) {
-        case ValueType::kString:
-            if (shared_) {
-                new (&rep_.shared) SharedString(std::move(other.rep_.shared));
-            } else {
-                new (&rep_.str) std::string(std::move(other.rep_.str));
-            }
-            break;
-        case ValueType::kList: rep_.list = other.rep_.list; break;
-        case ValueType::kSet: rep_.set = other.rep_.set; break;
-        case ValueType::kHash: rep_.hash = other.rep_.hash; break;
-        case ValueType::kZSet: rep_.zset = other.rep_.zset; break;
-    }
-    if (type_ != ValueType::kString || shared_) {
-        // The collection or shared string now belongs to this value; `other`
-        // is left an empty string.
-        if (shared_) other.rep_.shared.~SharedString();
-        other.type_ = ValueType::kString;
-        other.shared_ = false;
-        new (&other.rep_.str) std::string();
-    }
-    other.modified_in_place_ = false;
+    inline_size_ = other.inline_size_;
+    other.reset_to_empty();
 }
 
 std::string_view type_name(ValueType type) {
@@ -192,10 +223,16 @@ std::size_t free_effort(const Value& value) {
 std::size_t value_heap_bytes(const Value& value) {
     switch (value.type()) {
         case ValueType::kString:
-            if (value.shared_) {
-                return allocation_size(SharedString::block_size()) + allocation_size(value.rep_.shared.size());
+            switch (value.rep_) {
+                case Value::StringRep::kInline:
+                case Value::StringRep::kEmbedded: return 0;  // counted with whatever holds the value
+                case Value::StringRep::kExact: return allocation_size(value.length());
+                case Value::StringRep::kShared:
+                    return allocation_size(SharedString::block_size()) + allocation_size(value.shared()->size());
+                case Value::StringRep::kGrowable:
+                    return allocation_size(sizeof(std::string)) + string_heap_bytes(*value.pointer<std::string*>());
             }
-            return string_heap_bytes(value.rep_.str);
+            return 0;
         // A collection also owns the block that holds its object.
         case ValueType::kList: return allocation_size(sizeof(ListValue)) + value.as<ListValue>().heap_bytes();
         case ValueType::kSet: return allocation_size(sizeof(SetValue)) + value.as<SetValue>().heap_bytes();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,32 +26,33 @@ std::string_view type_name(ValueType type);
 // The type with that name (any case), as SCAN ... TYPE reads it.
 std::optional<ValueType> type_from_name(std::string_view name);
 
-// One key's value: a string held inline, or a collection behind a pointer,
-// so that the Value in every table entry costs no more than a string (40
-// bytes; a std::variant of the collections would take 96). Strings from
-// kSharedStringMin bytes on are a SharedString, which replies reference
-// instead of copying.
+// One key's value: a string, or a collection behind a pointer, in 16
+// bytes, so a table entry stays small. How a string is held depends on its
+// size and history (StringRep); str() reads any of them:
+// - up to kInlineMax bytes (counters, flags) inside the Value itself;
+// - longer, a heap block of exactly its bytes (what Redis calls embstr);
+// - from kSharedStringMin bytes on, a SharedString, which replies reference
+//   instead of copying;
+// - once changed in place (APPEND, SETRANGE), a std::string that can grow;
+// - in a table node's own allocation, right after the key (Table embeds
+//   short strings there, so a key and its value cost one block).
 class Value {
 public:
-    Value() : type_(ValueType::kString) { new (&rep_.str) std::string(); }
-    Value(ListValue v) : type_(ValueType::kList) { rep_.list = new ListValue(std::move(v)); }
-    Value(SetValue v) : type_(ValueType::kSet) { rep_.set = new SetValue(std::move(v)); }
-    Value(HashValue v) : type_(ValueType::kHash) { rep_.hash = new HashValue(std::move(v)); }
-    Value(ZSetValue v) : type_(ValueType::kZSet) { rep_.zset = new ZSetValue(std::move(v)); }
+    Value() : type_(ValueType::kString), rep_(StringRep::kInline) {}
+    Value(ListValue v) : type_(ValueType::kList) { set_pointer(new ListValue(std::move(v))); }
+    Value(SetValue v) : type_(ValueType::kSet) { set_pointer(new SetValue(std::move(v))); }
+    Value(HashValue v) : type_(ValueType::kHash) { set_pointer(new HashValue(std::move(v))); }
+    Value(ZSetValue v) : type_(ValueType::kZSet) { set_pointer(new ZSetValue(std::move(v))); }
     Value(const Value& other);
     Value(Value&& other) noexcept;
     Value& operator=(const Value& other);
     Value& operator=(Value&& other) noexcept;
     ~Value() { destroy(); }
 
+    static constexpr std::size_t kInlineMax = 12;
     static constexpr std::size_t kSharedStringMin = 16 * 1024;
 
-    static Value string(std::string_view bytes) {
-        if (bytes.size() >= kSharedStringMin) return share_string(SharedString(bytes));
-        Value v;
-        v.rep_.str.assign(bytes);
-        return v;
-    }
+    static Value string(std::string_view bytes);
     // Shares the bytes with whoever else holds them.
     static Value share_string(const SharedString& bytes);
 
@@ -58,61 +60,76 @@ public:
 
     template <class T>
     bool is() const { return type_ == type_of<T>(); }
-    // The payload; the value must hold a T (check is<T>() or type() first).
+    // A collection; the value must hold a T (check is<T>() or type() first).
     template <class T>
-    T& as() { return *payload<T>(const_cast<Value&>(*this).rep_); }
+    T& as() { return *pointer<T*>(); }
     template <class T>
-    const T& as() const { return *payload<T>(const_cast<Value&>(*this).rep_); }
+    const T& as() const { return *pointer<T*>(); }
 
     // A string value's bytes.
-    std::string_view str() const { return shared_ ? rep_.shared.view() : std::string_view(rep_.str); }
-    // The bytes, to change in place. A shared string becomes an ordinary one
-    // first (a copy), so replies referencing it never see it change.
+    std::string_view str() const;
+    // The bytes, to change in place: the string becomes a std::string first
+    // (a copy), so replies referencing a shared string never see it change.
     std::string& mutable_str();
     // A large string value's shared bytes; nullptr for any other value.
-    const SharedString* shared_string() const { return shared_ ? &rep_.shared : nullptr; }
+    const SharedString* shared_string() const { return is_string_rep(StringRep::kShared) ? shared() : nullptr; }
+    // The bytes live in a table node (Table::insert put them there).
+    bool embedded() const { return is_string_rep(StringRep::kEmbedded); }
     // Redis reports "raw" for a string modified in place (APPEND, SETRANGE)
     // even when it is short or numeric; OBJECT ENCODING shows it.
     bool modified_in_place() const { return modified_in_place_; }
     void mark_modified_in_place() { modified_in_place_ = true; }
 
 private:
-    union Rep {
-        std::string str;
-        SharedString shared;
-        ListValue* list;
-        SetValue* set;
-        HashValue* hash;
-        ZSetValue* zset;
-        Rep() {}
-        ~Rep() {}
-    };
+    enum class StringRep : std::uint8_t { kInline, kExact, kShared, kGrowable, kEmbedded };
+
+    // For Table: makes this value a string whose `bytes` live in the node
+    // that holds this value; they must outlive it. Copying or moving such a
+    // value copies the bytes.
+    friend class Table;
+    void embed_in_node(std::string_view bytes, bool modified_in_place) noexcept;
 
     template <class T>
     static constexpr ValueType type_of() {
-        if constexpr (std::is_same_v<T, std::string>) return ValueType::kString;
         if constexpr (std::is_same_v<T, ListValue>) return ValueType::kList;
         if constexpr (std::is_same_v<T, SetValue>) return ValueType::kSet;
         if constexpr (std::is_same_v<T, HashValue>) return ValueType::kHash;
         if constexpr (std::is_same_v<T, ZSetValue>) return ValueType::kZSet;
     }
-    template <class T>
-    static T* payload(Rep& rep) {
-        if constexpr (std::is_same_v<T, std::string>) return &rep.str;
-        if constexpr (std::is_same_v<T, ListValue>) return rep.list;
-        if constexpr (std::is_same_v<T, SetValue>) return rep.set;
-        if constexpr (std::is_same_v<T, HashValue>) return rep.hash;
-        if constexpr (std::is_same_v<T, ZSetValue>) return rep.zset;
+    bool is_string_rep(StringRep rep) const { return type_ == ValueType::kString && rep_ == rep; }
+
+    // word_ holds a pointer (then the string's length in its last 4 bytes),
+    // a SharedString, or up to kInlineMax bytes.
+    template <class P>
+    P pointer() const {
+        P p;
+        std::memcpy(&p, word_, sizeof(p));
+        return p;
     }
+    template <class P>
+    void set_pointer(P p) { std::memcpy(word_, &p, sizeof(p)); }
+    std::uint32_t length() const {
+        std::uint32_t n;
+        std::memcpy(&n, word_ + sizeof(void*), sizeof(n));
+        return n;
+    }
+    void set_length(std::size_t n) {
+        const auto n32 = static_cast<std::uint32_t>(n);
+        std::memcpy(word_ + sizeof(void*), &n32, sizeof(n32));
+    }
+    SharedString* shared() const { return std::launder(reinterpret_cast<SharedString*>(const_cast<unsigned char*>(word_))); }
+
     friend std::size_t value_heap_bytes(const Value& value);
-    void destroy();
-    void copy_from(const Value& other);
+    void destroy() noexcept;
+    // Leaves this value an empty string without freeing anything.
+    void reset_to_empty() noexcept;
     void move_from(Value& other) noexcept;
 
-    Rep rep_;
+    alignas(8) unsigned char word_[kInlineMax] = {};
     ValueType type_;
-    bool shared_ = false;  // a string held in rep_.shared, not rep_.str
+    StringRep rep_ = StringRep::kInline;
     bool modified_in_place_ = false;
+    std::uint8_t inline_size_ = 0;
 };
 
 // Heap bytes the value owns beyond the Value object itself; O(1), as every
