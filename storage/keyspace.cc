@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <unordered_set>
 
@@ -68,8 +69,7 @@ Entry& DbView::set(std::string_view key, Value value) {
         return table.insert(key, h, std::move(value), ks_->clock_seconds(now_ms_));
     }
     dirty(table, *e);
-    e->value = std::move(value);
-    table.recharge(*e);
+    table.assign(*e, std::move(value));
     table.set_expire(*e, 0);
     table.touch(*e, ks_->clock_seconds(now_ms_));
     return *e;
@@ -89,24 +89,25 @@ void DbView::dirty(Table& table, Entry& entry) {
     // Without write-through a changed entry's copy in the tier is stale:
     // delete it, so evicting the entry later writes it again.
     if (!entry.disk_copy || !ks_->tier_ || ks_->write_through_) return;
-    ks_->tier_->forget(db_, entry.key, true);
+    ks_->tier_->forget(db_, entry.key(), true);
     table.set_disk_copy(entry, false);
 }
 
 ValueEdit DbView::edit(Entry& entry) {
-    Table& table = table_for(ks_->hash(entry.key));
+    Table& table = table_for(ks_->hash(entry.key()));
     dirty(table, entry);
-    modified(entry.key);
+    modified(entry.key());
     return ValueEdit(table, entry);
 }
 
 void DbView::replace_value(Entry& entry, Value value) {
-    Table& table = table_for(ks_->hash(entry.key));
+    Table& table = table_for(ks_->hash(entry.key()));
     dirty(table, entry);
-    modified(entry.key);
-    entry.value = std::move(value);
-    table.recharge(entry);
+    modified(entry.key());
+    table.assign(entry, std::move(value));
 }
+
+Value DbView::take_value(Entry& entry) { return table_for(ks_->hash(entry.key())).take_value(entry); }
 
 bool DbView::erase(std::string_view key) {
     const std::uint64_t h = ks_->hash(key);
@@ -119,13 +120,13 @@ bool DbView::erase(std::string_view key) {
 }
 
 void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
-    Table& table = table_for(ks_->hash(entry.key));
+    Table& table = table_for(ks_->hash(entry.key()));
     if (entry.expire_at_ms != expire_at_ms) dirty(table, entry);
-    modified(entry.key);
+    modified(entry.key());
     table.set_expire(entry, expire_at_ms);
 }
 
-void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key)).touch(entry, ks_->clock_seconds(now_ms_)); }
+void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key())).touch(entry, ks_->clock_seconds(now_ms_)); }
 
 bool DbView::needs_disk_read(std::string_view key) {
     if (!ks_->tier_) return false;
@@ -292,7 +293,7 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
     for (auto& shard : shards_) {
         const auto guard = lock_shard(*shard);
         shard->dbs[db].for_each([&](const Entry& e) {
-            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key))) out.push_back(e.key.str());
+            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key()))) out.push_back(std::string(e.key()));
         });
     }
     if (tier_) {
@@ -332,8 +333,8 @@ std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::s
         ++examined;
         if (e.expired(now_ms)) return;
         if (type && e.value.type() != *type) return;
-        if (!all && !glob_match(pattern, e.key)) return;
-        out.push_back(e.key.str());
+        if (!all && !glob_match(pattern, e.key())) return;
+        out.push_back(std::string(e.key()));
     };
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
@@ -375,8 +376,8 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         Table& table = shard.dbs[db];
         Entry* e = table.random_entry(rng);
         if (!e) continue;  // emptied since it was counted
-        if (!e->expired(now_ms)) return e->key.str();
-        const std::string key = e->key.str();
+        if (!e->expired(now_ms)) return std::string(e->key());
+        const std::string key(e->key());
         table.erase(key, hash(key));
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
         touch_watched(shard, db, key);
@@ -410,6 +411,15 @@ std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
     return old;
 }
 
+std::int64_t Keyspace::memory_drift() {
+    std::int64_t drift = 0;
+    for (auto& shard : shards_) {
+        std::lock_guard guard(shard->mutex);
+        for (const Table& table : shard->dbs) drift += std::abs(table.recount_memory_bytes() - table.memory_bytes());
+    }
+    return drift;
+}
+
 std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_steady_ms) {
     constexpr std::size_t kSamples = 20;  // keys looked at per shard and database per round
     std::size_t deleted = 0;
@@ -425,11 +435,9 @@ std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_st
                 std::size_t expired = 0;
                 const std::size_t n = std::min(kSamples, table.volatile_size());
                 for (; sampled < n && table.volatile_size() > 0; ++sampled) {
-                    std::size_t slot =
-                        std::uniform_int_distribution<std::size_t>(0, table.volatile_size() - 1)(shard.rng);
-                    Entry& e = table.volatile_entry(slot);
+                    Entry& e = *table.random_volatile(shard.rng);
                     if (e.expired(now_ms)) {
-                        std::string key = e.key.str();
+                        std::string key(e.key());
                         table.erase(key, hash(key));
                         touch_watched(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key);
                         ++expired;
@@ -500,13 +508,13 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     if (!fullest) return false;
     Entry* victim = fullest->eviction_victim(shard.rng, clock_seconds(now_ms));
     if (!victim) return false;
-    const std::string key = victim->key.str();
+    const std::string key(victim->key());
     touch_watched(shard, static_cast<std::size_t>(fullest - shard.dbs.data()), key);
     if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
         const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());
         TierRecord record = record_of(*victim);
-        record.value = std::move(victim->value);
+        record.value = fullest->take_value(*victim);
         tier_->spill(db, key, record);
     } else if (!tier_) {
         shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
@@ -753,9 +761,9 @@ void Keyspace::spill_all(std::int64_t now_ms) {
             Table& table = shard->dbs[db];
             table.for_each([&](Entry& e) {
                 if (e.expired(now_ms)) return;
-                hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, e.key.str()}});
+                hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, std::string(e.key())}});
                 if (e.disk_copy) return;  // the tier has it already
-                tier_->spill(db, e.key,
+                tier_->spill(db, e.key(),
                              TierRecord{std::move(e.value), e.expire_at_ms,
                                         start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});
             });

@@ -2,7 +2,7 @@
 
 namespace tierkv::storage {
 
-// allocation_size() lives in storage/allocator/<allocator>.cc, the one CMake
+// allocation_size() and block_size() live in storage/allocator/<allocator>.cc, the one CMake
 // picks (TIERKV_ALLOCATOR).
 
 std::size_t string_heap_bytes(const std::string& s) {
@@ -10,7 +10,5 @@ std::size_t string_heap_bytes(const std::string& s) {
     constexpr std::size_t kInlineCapacity = 15;
     return s.capacity() > kInlineCapacity ? allocation_size(s.capacity() + 1) : 0;
 }
-
-std::size_t string_heap_bytes(const KeyString& key) { return key.on_heap() ? allocation_size(key.size()) : 0; }
 
 }  // namespace tierkv::storage

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -16,22 +18,61 @@ constexpr std::size_t kMinBuckets = 4;
 }  // namespace
 
 PolicyLinks& policy_links(Entry& entry) {
-    // The entry ends its node (Table::Node's static_asserts), and the links
-    // were constructed right after it (Table::make_node).
+    // The tail starts right after the entry (Table::Node's static_assert),
+    // and make_node constructed the links there.
     return *std::launder(reinterpret_cast<PolicyLinks*>(reinterpret_cast<char*>(&entry) + sizeof(Entry)));
 }
 
-Table::NodePtr Table::make_node(bool with_links) {
-    void* memory = ::operator new(node_bytes(with_links));
+Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size_t embed_bytes) {
+    const bool long_key = key.size() >= Entry::kLongKey;
+    const std::size_t key_bytes = (long_key ? sizeof(std::uint32_t) : 0) + key.size();
+    const std::size_t bytes = sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0) + key_bytes + embed_bytes;
+    void* memory = std::malloc(bytes);
+    if (!memory) throw std::bad_alloc();
     Node* node = new (memory) Node();
+    Entry& entry = node->entry;
+    entry.has_policy_links = with_links;
     if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
-    node->entry.has_policy_links = with_links;
+    char* at = const_cast<char*>(entry.tail());
+    if (long_key) {
+        const auto size = static_cast<std::uint32_t>(key.size());
+        std::memcpy(at, &size, sizeof(size));
+        at += sizeof(size);
+        entry.key_size_ = Entry::kLongKey;
+    } else {
+        entry.key_size_ = static_cast<std::uint8_t>(key.size());
+    }
+    if (!key.empty()) std::memcpy(at, key.data(), key.size());
     return NodePtr(node);
 }
 
 void Table::NodeDelete::operator()(Node* node) const {
     node->~Node();  // PolicyLinks is trivially destructible
-    ::operator delete(node);
+    std::free(node);
+}
+
+std::size_t Table::embeddable_size(const Value& value) {
+    if (value.type() != ValueType::kString || value.shared_string()) return 0;
+    const std::size_t size = value.str().size();
+    return size > Value::kInlineMax && size <= kEmbedMax ? size : 0;
+}
+
+void Table::store_value(Entry& entry, Value value) {
+    const std::size_t size = embeddable_size(value);
+    const std::string_view key = entry.key();
+    char* room = const_cast<char*>(key.data() + key.size());
+    const auto room_bytes = [&] {
+        const auto* node = reinterpret_cast<const char*>(&node_of(entry));
+        return block_size(node) - static_cast<std::size_t>(room - node);
+    };
+    if (size == 0 || size > room_bytes()) {
+        entry.value = std::move(value);
+        return;
+    }
+    // The entry's current value may be embedded in the same room: it has no
+    // bytes of its own to free, so overwriting them first is safe.
+    std::memcpy(room, value.str().data(), size);
+    entry.value.embed_in_node(std::string_view(room, size), value.modified_in_place());
 }
 
 Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
@@ -43,7 +84,7 @@ Table::Table(Table&& other) noexcept
     : buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
       disk_copies_(std::exchange(other.disk_copies_, 0)),
-      volatile_(std::move(other.volatile_)),
+      expiring_(std::move(other.expiring_)),
       policy_(std::move(other.policy_)),
       bytes_(std::exchange(other.bytes_, 0)),
       policy_bytes_(std::exchange(other.policy_bytes_, 0)),
@@ -56,7 +97,7 @@ Table& Table::operator=(Table&& other) noexcept {
         buckets_ = std::move(other.buckets_);
         size_ = std::exchange(other.size_, 0);
         disk_copies_ = std::exchange(other.disk_copies_, 0);
-        volatile_ = std::move(other.volatile_);
+        expiring_ = std::move(other.expiring_);
         policy_ = std::move(other.policy_);
         bytes_ = std::exchange(other.bytes_, 0);
         policy_bytes_ = std::exchange(other.policy_bytes_, 0);
@@ -93,28 +134,33 @@ void Table::charge_policy() {
     policy_bytes_ = now;
 }
 
-std::uint32_t Table::entry_bytes(const Entry& entry) {
-    return static_cast<std::uint32_t>(allocation_size(node_bytes(entry.has_policy_links)) +
-                                      string_heap_bytes(entry.key) + value_heap_bytes(entry.value));
+std::int64_t Table::entry_bytes(const Entry& entry) {
+    return static_cast<std::int64_t>(block_size(&node_of(entry)) + value_heap_bytes(entry.value));
+}
+
+std::int64_t Table::recount_memory_bytes() const {
+    std::int64_t bytes = policy_bytes_;
+    for_each([&](const Entry& e) { bytes += entry_bytes(e); });
+    bytes += static_cast<std::int64_t>(allocation_size(buckets_.capacity() * sizeof(NodePtr)));
+    bytes += static_cast<std::int64_t>(allocation_size(expiring_.capacity_bytes()));
+    return bytes;
 }
 
 Entry* Table::find(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return nullptr;
     for (Node* n = buckets_[index(hash)].get(); n; n = n->next.get()) {
-        if (n->entry.key == key) return &n->entry;
+        if (n->entry.key() == key) return &n->entry;
     }
     return nullptr;
 }
 
 Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s) {
     maybe_grow();
-    NodePtr node = make_node(policy_needs_links());
+    NodePtr node = make_node(key, policy_needs_links(), embeddable_size(value));
     Entry& entry = node->entry;
-    entry.key.assign(key);
-    entry.value = std::move(value);
+    store_value(entry, std::move(value));
     entry.last_access_s = clock_s;
-    entry.charged_bytes = entry_bytes(entry);
-    charge(entry.charged_bytes);
+    charge(entry_bytes(entry));
     auto& head = buckets_[index(hash)];
     node->next = std::move(head);
     head = std::move(node);
@@ -124,6 +170,13 @@ Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std:
         charge_policy();
     }
     return entry;
+}
+
+Value Table::take_value(Entry& entry) {
+    const std::int64_t before = entry_bytes(entry);
+    Value value = std::move(entry.value);
+    recharge(entry, before);
+    return value;
 }
 
 void Table::touch(Entry& entry, std::uint32_t clock_s) {
@@ -141,10 +194,10 @@ void Table::set_disk_copy(Entry& entry, bool has_copy) {
     }
 }
 
-void Table::recharge(Entry& entry) {
-    const std::uint32_t now = entry_bytes(entry);
-    charge(static_cast<std::int64_t>(now) - static_cast<std::int64_t>(entry.charged_bytes));
-    entry.charged_bytes = now;
+void Table::assign(Entry& entry, Value value) {
+    const std::int64_t before = entry_bytes(entry);
+    store_value(entry, std::move(value));
+    recharge(entry, before);
 }
 
 Entry* Table::eviction_victim(std::mt19937_64& rng, std::uint32_t clock_s) {
@@ -175,11 +228,11 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
     if (size_ == 0) return false;
     for (NodePtr* link = &buckets_[index(hash)]; *link; link = &(*link)->next) {
         Node& n = **link;
-        if (n.entry.key == key) {
+        if (n.entry.key() == key) {
             drop_volatile(n.entry);
             if (n.entry.disk_copy) --disk_copies_;
             if (policy_) policy_->on_erase(n.entry);
-            charge(-static_cast<std::int64_t>(n.entry.charged_bytes));
+            charge(-entry_bytes(n.entry));
             *link = std::move(n.next);  // destroys n
             --size_;
             maybe_shrink();
@@ -189,18 +242,20 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
     return false;
 }
 
+template <typename Change>
+void Table::charge_expiring(Change change) {
+    const std::size_t before = expiring_.capacity_bytes();
+    change();
+    if (expiring_.capacity_bytes() != before) {
+        charge(static_cast<std::int64_t>(allocation_size(expiring_.capacity_bytes())) -
+               static_cast<std::int64_t>(allocation_size(before)));
+    }
+}
+
 void Table::drop_volatile(Entry& entry) {
     if (!entry.has_expiry()) return;
-    const std::uint32_t slot = entry.volatile_slot;
-    Entry* last = volatile_.back();
-    volatile_[slot] = last;
-    last->volatile_slot = slot;
-    volatile_.pop_back();
+    charge_expiring([&] { expiring_.erase(&entry); });
     entry.expire_at_ms = 0;
-    // Give back a list that has become mostly empty.
-    if (volatile_.capacity() > 64 && volatile_.size() * 4 < volatile_.capacity()) {
-        charge_vector(volatile_, [&] { volatile_.shrink_to_fit(); });
-    }
 }
 
 void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
@@ -208,24 +263,33 @@ void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
         drop_volatile(entry);
         return;
     }
-    if (!entry.has_expiry()) {
-        entry.volatile_slot = static_cast<std::uint32_t>(volatile_.size());
-        charge_vector(volatile_, [&] { volatile_.push_back(&entry); });
-    }
+    if (!entry.has_expiry()) charge_expiring([&] { expiring_.insert(&entry); });
     entry.expire_at_ms = expire_at_ms;
 }
 
 void Table::relink_nodes(bool with_links) {
     for (NodePtr& head : buckets_) {
         for (NodePtr* link = &head; *link; link = &(*link)->next) {
-            if ((*link)->entry.has_policy_links == with_links) continue;
-            NodePtr moved = make_node(with_links);
-            moved->entry = std::move((*link)->entry);
-            moved->entry.has_policy_links = with_links;
+            Entry& old = (*link)->entry;
+            if (old.has_policy_links == with_links) continue;
+            const std::int64_t old_bytes = entry_bytes(old);
+            NodePtr moved = make_node(old.key(), with_links, embeddable_size(old.value));
+            Entry& entry = moved->entry;
+            store_value(entry, std::move(old.value));
+            entry.expire_at_ms = old.expire_at_ms;
+            entry.last_access_s = old.last_access_s;
+            entry.lfu_counter = old.lfu_counter;
+            entry.policy_bits = old.policy_bits;
+            entry.disk_copy = old.disk_copy;
+            if (old.has_expiry()) {
+                charge_expiring([&] {
+                    expiring_.erase(&old);
+                    expiring_.insert(&entry);
+                });
+            }
             moved->next = std::move((*link)->next);
-            if (moved->entry.has_expiry()) volatile_[moved->entry.volatile_slot] = &moved->entry;
+            charge(entry_bytes(entry) - old_bytes);
             *link = std::move(moved);  // frees the old node
-            recharge((*link)->entry);
         }
     }
 }
@@ -238,7 +302,7 @@ void Table::resize(std::size_t bucket_count) {
         while (head) {
             NodePtr node = std::move(head);
             head = std::move(node->next);
-            auto& dest = buckets_[index(key_hash(node->entry.key))];
+            auto& dest = buckets_[index(key_hash(node->entry.key()))];
             node->next = std::move(dest);
             dest = std::move(node);
         }
@@ -300,7 +364,7 @@ void Table::clear() {
         while (head) head = std::move(head->next);
     }
     charge_vector(buckets_, [&] { decltype(buckets_)().swap(buckets_); });
-    charge_vector(volatile_, [&] { decltype(volatile_)().swap(volatile_); });
+    charge_expiring([&] { expiring_.clear(); });
     size_ = 0;
     disk_copies_ = 0;
     // What is left is the policy's own bookkeeping.

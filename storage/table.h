@@ -6,8 +6,9 @@
 // Not thread-safe: the owning shard's lock guards it.
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <random>
@@ -16,45 +17,63 @@
 #include <vector>
 
 #include "storage/eviction_policy.h"
-#include "storage/key_string.h"
+#include "storage/pointer_set.h"
 #include "storage/value.h"
 
 namespace tierkv::storage {
 
 struct Entry {
-    // Laid out so that a table node (Table::Node: a link and an Entry) fills
-    // one 96-byte allocation (112 with PolicyLinks): keep it so when adding
-    // fields.
-    KeyString key;
+    // A table node (Table::Node) is a link, this entry, and a tail that
+    // holds in order: PolicyLinks (when has_policy_links), the key's length
+    // (only for keys of kLongKey bytes or more), the key, and the value's
+    // bytes when the table embedded them (Value::embedded()). So a key with
+    // a short string value costs one allocation. Keep the entry 32 bytes.
     Value value;
     std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
     std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
-    std::uint32_t volatile_slot = 0;  // index in Table::volatile_ while expire_at_ms != 0
-    std::uint32_t charged_bytes = 0;  // what this entry adds to the table's memory count
-    // Eviction policy state: Redis's logarithmic access counter (LFU), a few
-    // policy bits, and the links of the policy's queue (LRU, FIFO, S3-FIFO).
+    // Eviction policy state: Redis's logarithmic access counter (LFU) and a
+    // few policy bits; queue links are in PolicyLinks.
     std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
     std::uint8_t policy_bits = 0;
     // The tier holds this entry's current value too (durability everysec or
     // always write every change through); see Table::set_disk_copy.
-    bool disk_copy = false;
-    // The node carries PolicyLinks after the entry (a queue policy is set).
-    bool has_policy_links = false;
+    bool disk_copy : 1 = false;
+    // The node's tail starts with PolicyLinks (a queue policy is set).
+    bool has_policy_links : 1 = false;
 
+    std::string_view key() const;
     bool has_expiry() const { return expire_at_ms != 0; }
     bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
+
+private:
+    friend class Table;
+    static constexpr std::uint8_t kLongKey = 255;
+    std::uint8_t key_size_ = 0;  // the key's length, or kLongKey: then it is in the tail
+    const char* tail() const;
 };
 
 // The links of a queue-based eviction policy (LRU, FIFO, S3-FIFO). A table
-// keeps them right after an entry's node only while such a policy is set,
-// so under noeviction or a sampling policy no key pays their 16 bytes.
+// keeps them at the start of an entry's tail only while such a policy is
+// set, so under noeviction or a sampling policy no key pays their 16 bytes.
 struct PolicyLinks {
     Entry* prev = nullptr;
     Entry* next = nullptr;
 };
 
-// The links after `entry`'s node; entry.has_policy_links must be true.
+// The links after `entry`; entry.has_policy_links must be true.
 PolicyLinks& policy_links(Entry& entry);
+
+inline const char* Entry::tail() const {
+    return reinterpret_cast<const char*>(this) + sizeof(Entry) + (has_policy_links ? sizeof(PolicyLinks) : 0);
+}
+
+inline std::string_view Entry::key() const {
+    const char* at = tail();
+    if (key_size_ != kLongKey) return {at, key_size_};
+    std::uint32_t size;
+    std::memcpy(&size, at, sizeof(size));
+    return {at + sizeof(size), size};
+}
 
 // The hash every table and the keyspace use for a key: its low bits pick
 // the bucket, its high bits the shard. libstdc++'s string hash is a 64-bit
@@ -78,19 +97,32 @@ public:
     // Bytes the allocator holds for the entries, their keys and values, the
     // buckets and the policy's own bookkeeping.
     std::int64_t memory_bytes() const { return bytes_; }
-    std::size_t volatile_size() const { return volatile_.size(); }
+    std::size_t volatile_size() const { return expiring_.size(); }
     std::size_t bucket_count() const { return buckets_.size(); }
 
     // `hash` is key_hash(key), computed once by the caller.
     Entry* find(std::string_view key, std::uint64_t hash);
     // The key must not be present. `clock_s` becomes its last access time.
+    // A string of up to kEmbedMax bytes is embedded in the entry's node.
     Entry& insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s = 0);
+    // Replaces the entry's value (SET of an existing key), in the node when
+    // it fits there, and recounts the entry's memory.
+    void assign(Entry& entry, Value value);
+    // Moves the value out of the entry (RENAME, UNLINK, eviction to the
+    // tier), counting its heap as gone; the entry is left an empty string.
+    Value take_value(Entry& entry);
     bool erase(std::string_view key, std::uint64_t hash);
 
     // A command read or wrote the entry: tells the policy, then stamps it.
     void touch(Entry& entry, std::uint32_t clock_s);
-    // The entry's value changed size in place: recount its memory.
-    void recharge(Entry& entry);
+    // What the entry costs: its node and its value's heap. Constant until
+    // the value changes: an in-place change takes this before it and calls
+    // recharge() after (ValueEdit does).
+    static std::int64_t entry_bytes(const Entry& entry);
+    void recharge(const Entry& entry, std::int64_t bytes_before) { charge(entry_bytes(entry) - bytes_before); }
+    // memory_bytes() counted again from every entry and structure, for
+    // tests that check nothing drifted.
+    std::int64_t recount_memory_bytes() const;
 
     // Marks whether the tier holds the entry's current value; the table counts
     // such entries, so the keyspace counts each key once.
@@ -105,8 +137,10 @@ public:
 
     void set_expire(Entry& entry, std::int64_t expire_at_ms);  // 0 removes the expiry
 
-    // The i-th key with an expiry (i < volatile_size()), for sampling.
-    Entry& volatile_entry(std::size_t i) { return *volatile_[i]; }
+    // A random key with an expiry, for sampling; nullptr when none.
+    Entry* random_volatile(std::mt19937_64& rng) { return expiring_.random(rng); }
+    template <class Visit>
+    void for_each_volatile(Visit&& visit) { expiring_.for_each(visit); }
 
     // Visits the bucket `cursor` points at and returns the next cursor, 0 when
     // the walk is complete.
@@ -119,11 +153,13 @@ public:
     void for_each(const std::function<void(Entry&)>& visit);
     void clear();
 
+    static constexpr std::size_t kEmbedMax = 256;
+
 private:
     // No stored hash: the key is inside the node, so comparing it costs no
     // cache miss, and a resize hashes the keys again (as Redis's rehash does).
-    // Allocated with PolicyLinks right after it when the policy needs them,
-    // hence the sized allocation (make_node) and deleter.
+    // A node is allocated with its tail (see Entry), hence malloc and the
+    // deleter; the allocator's size of the block is what the node costs.
     struct Node;
     struct NodeDelete {
         void operator()(Node* node) const;
@@ -131,12 +167,19 @@ private:
     using NodePtr = std::unique_ptr<Node, NodeDelete>;
     struct Node {
         NodePtr next;
-        Entry entry;  // last, so PolicyLinks follow it directly
+        Entry entry;  // last, so the tail follows it directly
     };
-    static_assert(sizeof(Node) == sizeof(NodePtr) + sizeof(Entry), "nothing between the entry and its links");
-    static_assert(sizeof(Node) <= 96, "a node should fill one 96-byte allocation (see Entry)");
-    static std::size_t node_bytes(bool with_links) { return sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0); }
-    static NodePtr make_node(bool with_links);
+    static_assert(sizeof(Entry) == 32 && sizeof(Node) == sizeof(NodePtr) + sizeof(Entry),
+                  "a node is 40 bytes before its tail: a 16-byte key and a 100-byte value fill 160");
+    static const Node& node_of(const Entry& entry) {
+        return *reinterpret_cast<const Node*>(reinterpret_cast<const char*>(&entry) - sizeof(NodePtr));
+    }
+    // A node for `key` with room for `embed_bytes` of value after it.
+    static NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
+    // How many of `value`'s bytes a node would hold (0: none, it keeps its own).
+    static std::size_t embeddable_size(const Value& value);
+    // Puts `value` in the entry, its bytes in the node's tail when they fit.
+    static void store_value(Entry& entry, Value value);
     bool policy_needs_links() const { return policy_ && policy_->uses_entry_links(); }
     // Reallocates every node with or without links (the policy changed).
     void relink_nodes(bool with_links);
@@ -150,15 +193,17 @@ private:
     // Charges growth or shrinkage of a vector's heap block.
     template <typename Vector, typename Change>
     void charge_vector(Vector& vec, Change change);
+    // Charges a change of the expiring set's slot array.
+    template <typename Change>
+    void charge_expiring(Change change);
     void charge_policy();
-    static std::uint32_t entry_bytes(const Entry& entry);
 
     std::vector<NodePtr> buckets_;
     std::size_t size_ = 0;
     std::size_t disk_copies_ = 0;
-    // Entries with an expiry, for O(1) sampling by the active expiry cycle
-    // and volatile-* eviction. Non-owning: nodes never move in memory.
-    std::vector<Entry*> volatile_;
+    // Entries with an expiry, for sampling by the active expiry cycle and
+    // volatile-* eviction. Non-owning: nodes never move in memory.
+    PointerSet<Entry> expiring_;
     std::unique_ptr<EvictionPolicy> policy_;  // null: no eviction
     std::int64_t bytes_ = 0;
     std::int64_t policy_bytes_ = 0;  // policy_->overhead_bytes() as last charged

@@ -49,7 +49,7 @@ void unlink(CommandContext& ctx) {
         Entry* entry = db.find(key);
         if (!entry) continue;
         if (storage::free_effort(entry->value) > kLazyFreeThreshold) {
-            auto doomed = std::make_shared<storage::Value>(std::move(entry->value));
+            auto doomed = std::make_shared<storage::Value>(db.take_value(*entry));
             ctx.server.post_background([doomed]() mutable { doomed.reset(); });
         }
         db.erase(key);
@@ -162,7 +162,7 @@ void signal_if_list(CommandContext& ctx, const Entry& entry, std::size_t db, std
 // copied, so renaming a large value costs no copy.
 void move_entry(CommandContext& ctx, DbView& from, std::string_view src_key, Entry& src, DbView& to,
                 std::string_view dst_key) {
-    storage::Value value = std::move(src.value);
+    storage::Value value = from.take_value(src);
     const std::int64_t expire_at_ms = src.expire_at_ms;
     from.erase(src_key);
     Entry& dst = to.set(dst_key, std::move(value));

@@ -24,7 +24,7 @@ void memory_usage(CommandContext& ctx) {
     }
     const storage::Entry* entry = ctx.db().find_for_read(ctx.args[2], storage::DbView::Touch::kNo);
     if (!entry) return ctx.reply.null();
-    ctx.reply.integer(entry->charged_bytes);
+    ctx.reply.integer(storage::Table::entry_bytes(*entry));
 }
 
 void memory_purge(CommandContext& ctx) {

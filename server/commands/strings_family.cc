@@ -259,7 +259,7 @@ void getdel(CommandContext& ctx) {
 void apply_getex_expiry(DbView& db, Entry& entry, const StringOptions& opts, std::optional<std::int64_t> expire_at) {
     const bool absolute = opts.expire == ExpireKind::kExat || opts.expire == ExpireKind::kPxat;
     if (absolute && *expire_at <= db.now_ms()) {
-        db.erase(entry.key);  // a time already past deletes the key, as in Redis
+        db.erase(entry.key());  // a time already past deletes the key, as in Redis
     } else if (expire_at) {
         db.set_expire(entry, *expire_at);
     } else if (opts.persist) {

@@ -2,6 +2,8 @@
 // sanitizer builds), which has no nallocx: an estimate of the same rules.
 #include <algorithm>
 
+#include <malloc.h>
+
 #include "storage/memory.h"
 #include "storage/allocator/sanitizer.h"
 
@@ -19,5 +21,10 @@ std::size_t allocation_size(std::size_t bytes) {
     constexpr std::size_t kPage = 4096;
     return chunk < kMmapThreshold ? chunk : (chunk + 8 + kPage - 1) & ~(kPage - 1);
 }
+
+// What malloc_usable_size reports is the chunk less its header (under a
+// sanitizer: the size asked for), which allocation_size turns back into
+// the chunk.
+std::size_t block_size(const void* block) { return allocation_size(malloc_usable_size(const_cast<void*>(block))); }
 
 }  // namespace tierkv::storage

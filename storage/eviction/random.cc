@@ -13,8 +13,7 @@ public:
     void on_erase(Entry&) override {}
     Entry* victim(Table& table, std::mt19937_64& rng, std::uint32_t) override {
         if (scope_ == SampleScope::kVolatile) {
-            if (table.volatile_size() == 0) return nullptr;
-            return &table.volatile_entry(std::uniform_int_distribution<std::size_t>(0, table.volatile_size() - 1)(rng));
+            return table.random_volatile(rng);
         }
         return table.random_entry(rng);
     }

@@ -25,7 +25,7 @@ constexpr std::size_t kSmallPercent = 10;
 std::uint8_t freq(const Entry& e) { return e.policy_bits & kFreqMask; }
 void set_freq(Entry& e, std::uint8_t f) { e.policy_bits = static_cast<std::uint8_t>((e.policy_bits & ~kFreqMask) | f); }
 bool in_main(const Entry& e) { return (e.policy_bits & kInMain) != 0; }
-std::uint64_t key_hash(const Entry& e) { return std::hash<std::string_view>{}(e.key); }
+std::uint64_t key_hash(const Entry& e) { return std::hash<std::string_view>{}(e.key()); }
 
 // Hashes of keys recently dropped from the small queue, oldest first,
 // holding at most as many as the table has keys.

@@ -26,12 +26,10 @@ Entry* pick_by_sampling(Table& table, SampleScope scope, std::mt19937_64& rng, i
         }
     };
     if (scope == SampleScope::kVolatile) {
-        const std::size_t size = table.volatile_size();
-        if (size <= n) {
-            for (std::size_t i = 0; i < size; ++i) consider(table.volatile_entry(i));
+        if (table.volatile_size() <= n) {
+            table.for_each_volatile(consider);
         } else {
-            std::uniform_int_distribution<std::size_t> pick(0, size - 1);
-            for (std::size_t i = 0; i < n; ++i) consider(table.volatile_entry(pick(rng)));
+            for (std::size_t i = 0; i < n; ++i) consider(*table.random_volatile(rng));
         }
     } else if (table.size() <= n) {
         table.for_each([&](Entry& e) { consider(e); });

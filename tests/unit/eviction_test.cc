@@ -42,7 +42,7 @@ struct PolicyTable {
     // The victim's key, or "" when the policy has none.
     std::string victim() {
         Entry* e = table.eviction_victim(rng, clock_s);
-        return e ? e->key.str() : std::string();
+        return e ? std::string(e->key()) : std::string();
     }
     // Evicts like the keyspace does: asks for a victim and erases it.
     std::string evict() {
@@ -259,8 +259,9 @@ TEST_CASE("a table's memory follows inserts, in-place edits, erases and clear") 
         CHECK(one > empty + 1000);
         CHECK(gauge.load() == one);
 
+        const std::int64_t before_edit = Table::entry_bytes(e);
         e.value.mutable_str().append(std::string(5000, 'y'));
-        table.recharge(e);
+        table.recharge(e, before_edit);
         CHECK(table.memory_bytes() >= one + 5000);
         CHECK(gauge.load() == table.memory_bytes());
 
@@ -366,12 +367,14 @@ TEST_CASE("policy links: nodes carry them only under a queue policy, and a chang
         }
         // The list of keys with a TTL points at the entries where they are now.
         REQUIRE(table.volatile_size() == static_cast<std::size_t>((kKeys + 2) / 3));
-        for (std::size_t s = 0; s < table.volatile_size(); ++s) {
-            Entry& e = table.volatile_entry(s);
-            CHECK(table.find(e.key.view(), hash_of(e.key.view())) == &e);
-            CHECK(e.volatile_slot == s);
-        }
+        std::size_t listed = 0;
+        table.for_each_volatile([&](Entry& e) {
+            CHECK(table.find(e.key(), hash_of(e.key())) == &e);
+            ++listed;
+        });
+        CHECK(listed == table.volatile_size());
         CHECK(gauge.load() == table.memory_bytes());
+        CHECK(table.recount_memory_bytes() == table.memory_bytes());
     };
 
     table.set_policy(make_eviction_policy("allkeys-lru", settings));
@@ -382,7 +385,7 @@ TEST_CASE("policy links: nodes carry them only under a queue policy, and a chang
     std::mt19937_64 rng(1);
     Entry* victim = table.eviction_victim(rng, 10'000);
     REQUIRE(victim);
-    CHECK(victim->key == "k0");
+    CHECK(victim->key() == "k0");
 
     table.set_policy(make_eviction_policy("allkeys-random", settings));
     check_all(false);

@@ -27,18 +27,16 @@ Entry& table_put(Table& table, const std::string& key) {
     return table.insert(key, hash_of(key), Value::string("v"));
 }
 
-// Every slot of the volatile list points at an entry with a TTL that knows
-// its slot, and the list holds exactly `expected`.
+// The set of keys with an expiry points at entries that have one, and holds
+// exactly `expected`.
 void check_volatile(Table& table, const std::set<std::string>& expected) {
     REQUIRE(table.volatile_size() == expected.size());
     std::set<std::string> listed;
-    for (std::size_t i = 0; i < table.volatile_size(); ++i) {
-        Entry& e = table.volatile_entry(i);
+    table.for_each_volatile([&](Entry& e) {
         REQUIRE(e.has_expiry());
-        REQUIRE(e.volatile_slot == i);
-        REQUIRE(table.find(e.key, hash_of(e.key)) == &e);
-        listed.insert(e.key.str());
-    }
+        REQUIRE(table.find(e.key(), hash_of(e.key())) == &e);
+        listed.insert(std::string(e.key()));
+    });
     REQUIRE(listed == expected);
 }
 
@@ -82,7 +80,7 @@ TEST_CASE("table: insert, find, erase; grows and shrinks by powers of two") {
         const std::string key = key_name("k", i);
         Entry* e = table.find(key, hash_of(key));
         REQUIRE(e != nullptr);
-        REQUIRE(e->key == key);
+        REQUIRE(e->key() == key);
     }
     REQUIRE_FALSE(table.erase("nope", hash_of("nope")));
     for (int i = 10; i < 1000; ++i) REQUIRE(table.erase(key_name("k", i), hash_of(key_name("k", i))));
@@ -137,7 +135,7 @@ TEST_CASE("table: a scan without changes visits every key exactly once") {
     std::multiset<std::string> seen;
     std::uint64_t cursor = 0;
     do {
-        cursor = table.scan(cursor, [&](const Entry& e) { seen.insert(e.key.str()); });
+        cursor = table.scan(cursor, [&](const Entry& e) { seen.insert(std::string(e.key())); });
     } while (cursor != 0);
     REQUIRE(seen.size() == 777);
     REQUIRE(std::set<std::string>(seen.begin(), seen.end()).size() == 777);

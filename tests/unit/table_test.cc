@@ -1,0 +1,167 @@
+// Table nodes: the key and a short string value live in the node's own
+// allocation. Keys of any length read back, values move in and out of the
+// node on assignment, in-place edits and policy changes, and the running
+// memory count always equals counting everything again.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "numbered.h"
+#include "storage/eviction_policy.h"
+#include "storage/memory.h"
+#include "storage/table.h"
+
+using namespace tierkv::storage;
+using tierkv::test::numbered;
+
+namespace {
+
+std::uint64_t hash_of(std::string_view key) { return key_hash(key); }
+
+std::string bytes_of(std::size_t size, char seed) {
+    std::string s(size, seed);
+    for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>(seed + i % 23);
+    return s;
+}
+
+void check_counts(const Table& table, const MemoryGauge& gauge) {
+    CHECK(table.recount_memory_bytes() == table.memory_bytes());
+    CHECK(gauge.load() == table.memory_bytes());
+}
+
+}  // namespace
+
+TEST_CASE("table: keys of every length and values of every size read back", "[table]") {
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    const std::vector<std::size_t> key_sizes = {0, 1, 16, 23, 24, 200, 254, 255, 256, 1000, 70000};
+    const std::vector<std::size_t> value_sizes = {0,   1,   Value::kInlineMax, Value::kInlineMax + 1, 100,
+                                                  Table::kEmbedMax, Table::kEmbedMax + 1, 5000, 20000};
+    for (const std::size_t k : key_sizes) {
+        for (const std::size_t v : value_sizes) {
+            const std::string key = bytes_of(k, 'a') + numbered(":", static_cast<long long>(v));
+            Entry& e = table.insert(key, hash_of(key), Value::string(bytes_of(v, 'A')));
+            CHECK(e.key() == key);
+            CHECK(e.value.embedded() == (v > Value::kInlineMax && v <= Table::kEmbedMax));
+        }
+    }
+    check_counts(table, gauge);
+    for (const std::size_t k : key_sizes) {
+        for (const std::size_t v : value_sizes) {
+            const std::string key = bytes_of(k, 'a') + numbered(":", static_cast<long long>(v));
+            Entry* e = table.find(key, hash_of(key));
+            REQUIRE(e);
+            CHECK(e->key() == key);
+            CHECK(e->value.str() == bytes_of(v, 'A'));
+        }
+    }
+    // Growing the bucket array rehashes every key from its node.
+    CHECK(table.bucket_count() >= table.size());
+    for (const std::size_t k : key_sizes) {
+        const std::string key = bytes_of(k, 'a') + ":100";
+        CHECK(table.erase(key, hash_of(key)));
+        CHECK_FALSE(table.find(key, hash_of(key)));
+    }
+    check_counts(table, gauge);
+    table.clear();
+    check_counts(table, gauge);
+}
+
+TEST_CASE("table: a 16-byte key with a 100-byte value is one 160-byte block", "[table]") {
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), nullptr);
+    const std::string key = "key:000000000001";
+    Entry& e = table.insert(key, hash_of(key), Value::string(std::string(100, 'v')));
+    CHECK(value_heap_bytes(e.value) == 0);
+    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(40 + 16 + 100)));
+}
+
+TEST_CASE("table: assigning keeps values in the node when they fit, and counts every move", "[table]") {
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("allkeys-lru", EvictionSettings{}), &gauge);
+    const std::string key = "user:1234567890";
+    Entry& e = table.insert(key, hash_of(key), Value::string(std::string(100, 'a')));
+    REQUIRE(e.value.embedded());
+    const std::int64_t one_block = Table::entry_bytes(e);
+
+    table.assign(e, Value::string(std::string(90, 'b')));  // smaller: same room
+    CHECK(e.value.embedded());
+    CHECK(e.value.str() == std::string(90, 'b'));
+    CHECK(Table::entry_bytes(e) == one_block);
+    check_counts(table, gauge);
+
+    table.assign(e, Value::string(std::string(250, 'c')));  // past the room: a block of its own
+    CHECK_FALSE(e.value.embedded());
+    CHECK(e.value.str() == std::string(250, 'c'));
+    CHECK(Table::entry_bytes(e) > one_block);
+    check_counts(table, gauge);
+
+    table.assign(e, Value::string(std::string(100, 'd')));  // back into the room
+    CHECK(e.value.embedded());
+    CHECK(e.value.str() == std::string(100, 'd'));
+    CHECK(Table::entry_bytes(e) == one_block);
+
+    // An in-place change takes the value out of the node first.
+    const std::int64_t before = Table::entry_bytes(e);
+    e.value.mutable_str().append("tail");
+    table.recharge(e, before);
+    CHECK_FALSE(e.value.embedded());
+    CHECK(e.value.str() == std::string(100, 'd') + "tail");
+    check_counts(table, gauge);
+
+    // A value taken out of the node owns its bytes after the node is gone.
+    table.assign(e, Value::string(std::string(100, 'e')));
+    Value taken = table.take_value(e);
+    table.erase(key, hash_of(key));
+    CHECK(taken.str() == std::string(100, 'e'));
+    CHECK_FALSE(taken.embedded());
+    check_counts(table, gauge);
+}
+
+TEST_CASE("table: taking a value out (RENAME, UNLINK) and erasing the entry gives back all its memory", "[table]") {
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    table.insert("warm-up", hash_of("warm-up"), Value());  // so the bucket array is there throughout
+    table.erase("warm-up", hash_of("warm-up"));
+    const std::int64_t empty = table.memory_bytes();
+    for (const std::size_t size : {std::size_t{5}, std::size_t{100}, std::size_t{5000}, std::size_t{50000}}) {
+        CAPTURE(size);
+        Entry& e = table.insert("k", hash_of("k"), Value::string(std::string(size, 'x')));
+        const Value taken = table.take_value(e);
+        CHECK(table.erase("k", hash_of("k")));
+        CHECK(taken.str() == std::string(size, 'x'));
+        CHECK(table.memory_bytes() == empty);
+        check_counts(table, gauge);
+    }
+}
+
+TEST_CASE("table: a policy change moves keys, embedded values and expiries to new nodes", "[table]") {
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    constexpr int kKeys = 300;
+    const auto key_of = [](int i) { return bytes_of(static_cast<std::size_t>(i), 'k') + numbered("#", i); };
+    const auto value_of = [](int i) { return bytes_of(static_cast<std::size_t>(i * 3 % 400), 'v'); };
+    for (int i = 0; i < kKeys; ++i) {
+        Entry& e = table.insert(key_of(i), hash_of(key_of(i)), Value::string(value_of(i)));
+        if (i % 4 == 0) table.set_expire(e, 5'000'000 + i);
+    }
+    for (const char* policy : {"allkeys-lru", "volatile-ttl", "allkeys-s3fifo", "noeviction"}) {
+        CAPTURE(policy);
+        table.set_policy(make_eviction_policy(policy, EvictionSettings{}));
+        for (int i = 0; i < kKeys; ++i) {
+            Entry* e = table.find(key_of(i), hash_of(key_of(i)));
+            REQUIRE(e);
+            CHECK(e->key() == key_of(i));
+            CHECK(e->value.str() == value_of(i));
+            CHECK(e->expire_at_ms == (i % 4 == 0 ? 5'000'000 + i : 0));
+        }
+        std::size_t expiring = 0;
+        table.for_each_volatile([&](Entry& e) {
+            CHECK(table.find(e.key(), hash_of(e.key())) == &e);
+            ++expiring;
+        });
+        CHECK(expiring == kKeys / 4);
+        check_counts(table, gauge);
+    }
+}
