@@ -227,6 +227,7 @@ asio::awaitable<bool> Connection::run_input() {
 }
 
 Connection::InputState Connection::process_input() {
+    clock_.start_batch();
     const auto& hot = server_.hot();
     parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
     while (input_begin_ < input_end_) {
@@ -272,7 +273,7 @@ Connection::InputState Connection::process_input() {
                         break;
                 }
             }
-            if (!execute_command(server_, *session_, reply_, parser_.args(), /*may_read_disk=*/false)) {
+            if (!execute_command(server_, *session_, reply_, parser_.args(), /*may_read_disk=*/false, &clock_)) {
                 if (tier_loads_for_command_ >= kMaxTierLoads) {
                     // Its keys keep leaving memory before it runs: it reads
                     // them itself, on the tier's threads.

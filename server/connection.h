@@ -14,6 +14,7 @@
 #include "protocol/request_parser.h"
 #include "server/client_session.h"
 #include "server/client_stream.h"
+#include "server/command_clock.h"
 #include "server/input_buffer.h"
 #include "server/pubsub.h"
 
@@ -95,6 +96,7 @@ private:
     ClientStream stream_;
     std::shared_ptr<ClientSession> session_;
     protocol::RequestParser parser_;
+    CommandClock clock_;  // the times of the commands process_input runs
 
     // Received bytes not yet consumed live in input_[input_begin_, input_end_).
     InputBuffer input_;

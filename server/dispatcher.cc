@@ -9,6 +9,7 @@
 #include "server/acl.h"
 #include "server/arguments.h"
 #include "server/command.h"
+#include "server/command_clock.h"
 #include "server/server.h"
 #include "server/transactions.h"
 #include "storage/clock.h"
@@ -221,12 +222,13 @@ const CommandSpec* find_spec(const Server& server, std::span<const std::string_v
 }
 
 bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
-                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk) {
+                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk,
+                 CommandClock* clock) {
     reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
     const std::size_t out_before = reply.buffer().size();
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = clock ? CommandClock::Steady::time_point{} : CommandClock::Steady::now();
     {
-        const std::int64_t now = held ? held->now_ms() : storage::unix_time_ms();
+        const std::int64_t now = held ? held->now_ms() : clock ? clock->unix_ms() : storage::unix_time_ms();
         const KeyArgs keys = spec.key_args(args);
         std::optional<storage::KeyLock> own;
         if (!held) own.emplace(server.keyspace().lock(keys, now));
@@ -261,8 +263,10 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
             reply.error(std::string("ERR internal error: ") + e.what());
         }
     }  // the shards are unlocked before the bookkeeping below (unless held)
-    const auto nanos = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+    const std::uint64_t nanos =
+        clock ? clock->lap_nanos()
+              : static_cast<std::uint64_t>(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(CommandClock::Steady::now() - started).count());
     const bool failed = reply.buffer().size() > out_before && reply.buffer()[out_before] == '-';
     server.command_stats().record_call(spec.stats_slot, nanos, failed);
     log_if_slow(server, client, spec, args, nanos / 1000);
@@ -271,7 +275,7 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
 }
 
 bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
-                     std::span<const std::string_view> args, bool may_read_disk) {
+                     std::span<const std::string_view> args, bool may_read_disk, CommandClock* clock) {
     reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
     const std::size_t out_before = reply.buffer().size();
 
@@ -312,12 +316,14 @@ bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuild
         }
         account_error(server, client, reply, args[0], out_before);
         server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
+        if (clock) clock->lap_nanos();  // the next command's time starts here
         return true;
     }
     if (spec) {
-        if (!run_command(server, client, reply, *spec, args, nullptr, may_read_disk)) return false;
+        if (!run_command(server, client, reply, *spec, args, nullptr, may_read_disk, clock)) return false;
     } else {
         account_error(server, client, reply, args[0], out_before);
+        if (clock) clock->lap_nanos();
     }
     server.stats().commands_processed.fetch_add(1, std::memory_order_relaxed);
     return true;

@@ -16,21 +16,26 @@ class KeyLock;
 
 namespace tierkv::server {
 
+class CommandClock;
 class Server;
 struct CommandSpec;
 
 // Unless `may_read_disk`, a command that would read a key it names from the
 // tier (on the caller's thread) does not run: false, and nothing happened;
 // the caller reads the keys off the event loop (keys_in_tier) and retries.
+// `clock`: the connection's, when it runs a batch of input (else the
+// clocks are read here).
 bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
-                     std::span<const std::string_view> args, bool may_read_disk = true);
+                     std::span<const std::string_view> args, bool may_read_disk = true,
+                     CommandClock* clock = nullptr);
 
 // Runs a command whose spec was resolved and checked (arity,
 // authentication), timing it and counting it. `held`: the caller (EXEC)
 // already holds the shards of its keys; null: locks them here. False as
 // execute_command's.
 bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
-                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk = true);
+                 std::span<const std::string_view> args, storage::KeyLock* held, bool may_read_disk = true,
+                 CommandClock* clock = nullptr);
 
 // The spec `args` names (a subcommand's for containers), or null.
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args);
