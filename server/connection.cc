@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <array>
 #include <cstring>
 
 #include <asio/experimental/as_tuple.hpp>
@@ -226,11 +227,46 @@ asio::awaitable<bool> Connection::run_input() {
     co_return state != InputState::kClose;
 }
 
+std::size_t Connection::prefetch_keys_ahead() {
+    // A pipelined batch: the first key of each of the next buffered
+    // commands is fetched in two stages for all of them (buckets, then
+    // nodes), so a large table's cache misses overlap instead of stalling
+    // command after command.
+    constexpr std::size_t kMaxAhead = 32;
+    if (!server_.keyspace().worth_prefetching()) return input_end_;
+    std::array<std::uint64_t, kMaxAhead> hashes;
+    std::size_t count = 0;
+    lookahead_parser_.set_limits(parser_.limits());
+    std::size_t from = input_begin_;
+    while (count < kMaxAhead && from < input_end_) {
+        if (lookahead_parser_.parse(std::string_view(input_.data() + from, input_end_ - from)) !=
+            protocol::ParseResult::kCommand) {
+            break;
+        }
+        from += lookahead_parser_.command_size();
+        const auto args = lookahead_parser_.args();
+        if (args.empty()) continue;
+        const CommandSpec* spec = find_spec(server_, args);
+        if (!spec) continue;
+        const KeyArgs keys = spec->key_args(args);
+        if (!keys.empty()) hashes[count++] = server_.keyspace().hash(*keys.begin());
+    }
+    if (count >= 2) {  // one command alone has nothing to overlap with
+        const auto db = static_cast<std::size_t>(session_->db.load(std::memory_order_relaxed));
+        auto& keyspace = server_.keyspace();
+        for (std::size_t i = 0; i < count; ++i) keyspace.prefetch(db, hashes[i], storage::Keyspace::Prefetch::kBucket);
+        for (std::size_t i = 0; i < count; ++i) keyspace.prefetch(db, hashes[i], storage::Keyspace::Prefetch::kNode);
+    }
+    return count == kMaxAhead ? from : input_end_;
+}
+
 Connection::InputState Connection::process_input() {
     clock_.start_batch();
+    std::size_t prefetched_until = 0;  // input offset up to which commands were prefetched
     const auto& hot = server_.hot();
     parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
     while (input_begin_ < input_end_) {
+        if (input_begin_ >= prefetched_until) prefetched_until = prefetch_keys_ahead();
         const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
         const auto result = parser_.parse(pending);
         if (result == protocol::ParseResult::kNeedMore) {

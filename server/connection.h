@@ -51,6 +51,9 @@ private:
     asio::awaitable<void> load_from_tier();
     // Adds the tier keys of the complete commands after `from` to keys_to_load_.
     void collect_keys_ahead(std::size_t from);
+    // Prefetches the table entries the next buffered commands will look up;
+    // returns the input offset to do it again at (input_end_: no more).
+    std::size_t prefetch_keys_ahead();
     // Durability always: holds the replies until the tier has synced.
     asio::awaitable<void> wait_until_durable();
     // Runs the command at the front of the input on the tier's threads: it
@@ -97,6 +100,7 @@ private:
     std::shared_ptr<ClientSession> session_;
     protocol::RequestParser parser_;
     CommandClock clock_;  // the times of the commands process_input runs
+    protocol::RequestParser lookahead_parser_;  // prefetch_keys_ahead's, kept for its buffers
 
     // Received bytes not yet consumed live in input_[input_begin_, input_end_).
     InputBuffer input_;

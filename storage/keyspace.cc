@@ -411,6 +411,18 @@ std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
     return old;
 }
 
+void Keyspace::prefetch(std::size_t db, std::uint64_t key_hash, Prefetch stage) {
+    Shard& shard = *shards_[shard_index(key_hash)];
+    std::unique_lock lock(shard.mutex, std::try_to_lock);
+    if (!lock || db >= shard.dbs.size()) return;
+    const Table& table = shard.dbs[db];
+    if (stage == Prefetch::kBucket) {
+        table.prefetch_bucket(key_hash);
+    } else {
+        table.prefetch_node(key_hash);
+    }
+}
+
 std::int64_t Keyspace::memory_drift() {
     std::int64_t drift = 0;
     for (auto& shard : shards_) {

@@ -197,6 +197,14 @@ public:
     std::size_t databases() const { return databases_; }
     std::size_t shard_count() const { return shards_.size(); }
     std::uint64_t hash(std::string_view key) const;
+    // Prefetch stages for a key of database `db` (see Table::prefetch_bucket),
+    // only when the shard's lock is free at once (a prefetch is a hint, never
+    // worth a wait). Worth it only for a dataset larger than a core's
+    // caches: a small one is hit in cache anyway, and the look-ahead costs.
+    enum class Prefetch { kBucket, kNode };
+    void prefetch(std::size_t db, std::uint64_t key_hash, Prefetch stage);
+    bool worth_prefetching() const { return used_memory() > kPrefetchMinBytes; }
+    static constexpr std::int64_t kPrefetchMinBytes = 4 << 20;
     std::size_t shard_index(std::uint64_t hash) const { return shard_bits_ ? hash >> (64 - shard_bits_) : 0; }
 
     // Locks the shards of `keys`, each once, in index order.
