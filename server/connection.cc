@@ -266,7 +266,6 @@ Connection::InputState Connection::process_input() {
     const auto& hot = server_.hot();
     parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
     while (input_begin_ < input_end_) {
-        if (input_begin_ >= prefetched_until) prefetched_until = prefetch_keys_ahead();
         const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
         const auto result = parser_.parse(pending);
         if (result == protocol::ParseResult::kNeedMore) {
@@ -291,6 +290,11 @@ Connection::InputState Connection::process_input() {
             spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
             reply_.error("ERR " + parser_.error());
             return InputState::kClose;
+        }
+        // More commands are buffered behind this one (a pipeline): fetch
+        // their entries ahead. A lone command skips the look-ahead's cost.
+        if (input_begin_ >= prefetched_until && input_begin_ + parser_.command_size() < input_end_) {
+            prefetched_until = prefetch_keys_ahead();
         }
         if (!parser_.args().empty()) {
             if (server_.keyspace().tier()) {
