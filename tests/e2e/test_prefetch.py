@@ -8,6 +8,7 @@ import random
 import socket
 import unittest
 
+from resp_client import encode_command
 from tierkv_harness import RedisServer, TierkvServer
 
 KEYS = 60000
@@ -15,11 +16,7 @@ VALUE = b"v" * 120
 
 
 def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+    return encode_command(args)
 
 
 def load(port):
