@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 
 #include "server/arguments.h"
@@ -12,6 +13,24 @@ std::string to_lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+}  // namespace
+
+std::size_t CommandNameHash::operator()(std::string_view name) const noexcept {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (char c : name) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+}
+
+bool CommandNameEqual::operator()(std::string_view a, std::string_view b) const noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
 }
 
 CommandTable CommandTable::build() {
@@ -42,7 +61,7 @@ void CommandTable::add(CommandSpec spec) {
 }
 
 std::optional<std::string> CommandTable::rename(std::string_view from, std::string_view to) {
-    const auto it = index_.find(to_lower(from));
+    const auto it = index_.find(from);
     if (it == index_.end()) return "no such command";
     const std::string new_name = to_lower(to);
     if (index_.contains(new_name)) return "the name '" + new_name + "' is taken";
@@ -64,12 +83,7 @@ std::optional<std::string> CommandTable::rename(std::string_view from, std::stri
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-    char buf[32];
-    if (name.size() > sizeof(buf)) return nullptr;  // no command name is that long
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-    }
-    auto it = index_.find(std::string(buf, name.size()));
+    const auto it = index_.find(name);
     return it == index_.end() ? nullptr : &commands_[it->second];
 }
 
