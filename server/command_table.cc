@@ -15,24 +15,6 @@ std::string to_lower(std::string_view s) {
     return out;
 }
 
-namespace {
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-}  // namespace
-
-std::size_t CommandNameHash::operator()(std::string_view name) const noexcept {
-    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
-    for (char c : name) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 1099511628211ull;
-    return static_cast<std::size_t>(h);
-}
-
-bool CommandNameEqual::operator()(std::string_view a, std::string_view b) const noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
-}
-
 CommandTable CommandTable::build() {
     CommandTable table;
     register_connection_commands(table);
@@ -56,35 +38,35 @@ void CommandTable::add(CommandSpec spec) {
     if (index_.contains(spec.name)) throw std::logic_error("command registered twice: " + spec.name);
     spec.stats_slot = stats_slots_++;
     for (CommandSpec& sub : spec.subcommands) sub.stats_slot = stats_slots_++;
-    index_.emplace(spec.name, commands_.size());
+    index_.insert(spec.name, static_cast<std::uint32_t>(commands_.size()));
     commands_.push_back(std::move(spec));
 }
 
 std::optional<std::string> CommandTable::rename(std::string_view from, std::string_view to) {
-    const auto it = index_.find(from);
-    if (it == index_.end()) return "no such command";
+    const auto found = index_.find(from);
+    if (!found) return "no such command";
     const std::string new_name = to_lower(to);
     if (index_.contains(new_name)) return "the name '" + new_name + "' is taken";
     if (new_name.find_first_of(" |") != std::string::npos || new_name.size() > 32) {
         return "a command name has at most 32 characters, none of them a space or '|'";
     }
-    const std::size_t at = it->second;
-    index_.erase(it);
+    const std::size_t at = *found;
+    index_.erase(from);
     CommandSpec& spec = commands_[at];
     if (new_name.empty()) {
         spec.disabled = true;
         for (CommandSpec& sub : spec.subcommands) sub.disabled = true;
         return std::nullopt;
     }
-    index_.emplace(new_name, at);
+    index_.insert(new_name, static_cast<std::uint32_t>(at));
     spec.alias = new_name;
     for (CommandSpec& sub : spec.subcommands) sub.alias = new_name + sub.name.substr(sub.name.find('|'));
     return std::nullopt;
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-    const auto it = index_.find(name);
-    return it == index_.end() ? nullptr : &commands_[it->second];
+    const auto found = index_.find(name);
+    return found ? &commands_[*found] : nullptr;
 }
 
 const CommandSpec* CommandTable::find_subcommand(const CommandSpec& parent, std::string_view sub) const {

@@ -6,24 +6,12 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "server/command.h"
+#include "server/command_index.h"
 
 namespace tierkv::server {
-
-// ASCII-case-insensitive hashing and comparison of command names, so a
-// lookup neither lowers a copy of the name nor calls the locale's tolower:
-// it runs for every command a client sends.
-struct CommandNameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const noexcept;
-};
-struct CommandNameEqual {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const noexcept;
-};
 
 class CommandTable {
 public:
@@ -47,7 +35,7 @@ public:
 
 private:
     std::vector<CommandSpec> commands_;
-    std::unordered_map<std::string, std::size_t, CommandNameHash, CommandNameEqual> index_;
+    CommandIndex index_;
     std::size_t stats_slots_ = 0;
 };
 

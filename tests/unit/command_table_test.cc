@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <string>
 
+#include "server/command_index.h"
 #include "server/command_table.h"
 
 using tierkv::server::CommandTable;
@@ -32,12 +34,34 @@ TEST_CASE("a renamed command answers to its new name in any case", "[command_tab
     CHECK(table.rename("nosuch", "x").value() == "no such command");
 }
 
-TEST_CASE("names differing only in case hash alike", "[command_table]") {
-    const tierkv::server::CommandNameHash hash;
-    CHECK(hash("ZRANGEBYSCORE") == hash("zrangebyscore"));
-    CHECK(hash("get") != hash("set"));
-    const tierkv::server::CommandNameEqual equal;
-    CHECK(equal("Client", "cLIENT"));
-    CHECK_FALSE(equal("client", "clients"));
-    CHECK_FALSE(equal("[", "{"));  // '[' + 0x20 is '{': not letters, no folding
+TEST_CASE("the command index finds every name it holds, in any case, through collisions and erasures", "[command_table]") {
+    using tierkv::server::CommandIndex;
+    CHECK(CommandIndex::hash("ZRANGEBYSCORE") == CommandIndex::hash("zrangebyscore"));
+    CHECK(CommandIndex::same_name("Client", "cLIENT"));
+    CHECK_FALSE(CommandIndex::same_name("client", "clients"));
+    CHECK_FALSE(CommandIndex::same_name("[", "{"));  // '[' + 0x20 is '{': only letters fold
+
+    CommandIndex index;
+    CHECK_FALSE(index.find("get").has_value());  // empty
+    // Enough names to grow the array several times and to make probe runs.
+    for (std::uint32_t i = 0; i < 1000; ++i) index.insert("cmd" + std::to_string(i), i);
+    REQUIRE(index.size() == 1000);
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        const auto found = index.find("CMD" + std::to_string(i));
+        REQUIRE(found.has_value());
+        CHECK(*found == i);
+    }
+    CHECK_FALSE(index.find("cmd1000").has_value());
+    CHECK_FALSE(index.find("cmd").has_value());
+
+    for (std::uint32_t i = 0; i < 1000; i += 2) REQUIRE(index.erase("Cmd" + std::to_string(i)));
+    CHECK_FALSE(index.erase("cmd0"));
+    CHECK(index.size() == 500);
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+        const auto found = index.find("cmd" + std::to_string(i));
+        CHECK(found.has_value() == (i % 2 == 1));
+        if (found) CHECK(*found == i);
+    }
+    index.insert("CMD0", 7);
+    CHECK(index.find("cmd0").value() == 7);
 }

@@ -1,0 +1,73 @@
+#include "server/command_index.h"
+
+#include <cassert>
+
+namespace tierkv::server {
+namespace {
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+}  // namespace
+
+std::uint32_t CommandIndex::hash(std::string_view name) {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (char c : name) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 16777619u;
+    return h;
+}
+
+bool CommandIndex::same_name(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+
+std::optional<std::uint32_t> CommandIndex::find(std::string_view name) const {
+    if (slots_.empty()) return std::nullopt;
+    const std::uint32_t h = hash(name);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.entry == kEmpty) return std::nullopt;
+        if (slot.hash == h && same_name(names_[slot.entry], name)) return positions_[slot.entry];
+    }
+}
+
+void CommandIndex::insert(std::string_view name, std::uint32_t position) {
+    assert(!contains(name));
+    std::string lowered(name);
+    for (char& c : lowered) c = ascii_lower(c);
+    names_.push_back(std::move(lowered));
+    positions_.push_back(position);
+    if (names_.size() * 4 > slots_.size()) {
+        rebuild(slots_.empty() ? 64 : slots_.size() * 2);
+    } else {
+        place(static_cast<std::uint32_t>(names_.size() - 1));
+    }
+}
+
+bool CommandIndex::erase(std::string_view name) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        if (!same_name(names_[i], name)) continue;
+        // Rare (rename-command at start-up): drop it and place the rest again.
+        names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(i));
+        positions_.erase(positions_.begin() + static_cast<std::ptrdiff_t>(i));
+        rebuild(slots_.size());
+        return true;
+    }
+    return false;
+}
+
+void CommandIndex::rebuild(std::size_t slot_count) {
+    slots_.assign(slot_count, Slot{});
+    for (std::uint32_t entry = 0; entry < names_.size(); ++entry) place(entry);
+}
+
+void CommandIndex::place(std::uint32_t entry) {
+    const std::uint32_t h = hash(names_[entry]);
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = h & mask;
+    while (slots_[i].entry != kEmpty) i = (i + 1) & mask;
+    slots_[i] = Slot{h, entry};
+}
+
+}  // namespace tierkv::server

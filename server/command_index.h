@@ -1,0 +1,45 @@
+// Command name -> position in the command table, ignoring ASCII case.
+// Every command a client sends is looked up here (a pipelined one twice:
+// once to prefetch its key, once to run it), so a lookup is one hash of the
+// name and usually one comparison: open addressing over a power-of-two
+// array kept at most a quarter full, no lowered copy of the name, no
+// locale. Names are added at start-up and by rename-command only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tierkv::server {
+
+class CommandIndex {
+public:
+    // `name` must not be present (any case).
+    void insert(std::string_view name, std::uint32_t position);
+    // False when the name is absent.
+    bool erase(std::string_view name);
+    std::optional<std::uint32_t> find(std::string_view name) const;
+    bool contains(std::string_view name) const { return find(name).has_value(); }
+    std::size_t size() const { return names_.size(); }
+
+    static std::uint32_t hash(std::string_view name);
+    static bool same_name(std::string_view a, std::string_view b);
+
+private:
+    struct Slot {
+        std::uint32_t hash = 0;
+        std::uint32_t entry = kEmpty;  // into names_/positions_
+    };
+    static constexpr std::uint32_t kEmpty = UINT32_MAX;
+
+    void rebuild(std::size_t slot_count);
+    void place(std::uint32_t entry);
+
+    std::vector<Slot> slots_;
+    std::vector<std::string> names_;  // as inserted, lower case
+    std::vector<std::uint32_t> positions_;
+};
+
+}  // namespace tierkv::server
