@@ -217,12 +217,7 @@ void KeyLock::record_change(std::size_t db, std::string_view key, bool had_disk_
     if (!seen) changed_.push_back(ChangedKey{db, std::string(key), had_disk_copy});
 }
 
-bool KeyLock::holds(const std::mutex& shard_mutex) const {
-    for (const auto& lock : locks_) {
-        if (lock.mutex() == &shard_mutex) return true;
-    }
-    return false;
-}
+bool KeyLock::holds(const std::mutex& shard_mutex) const { return locks_.holds(shard_mutex); }
 
 // ---- Keyspace -------------------------------------------------------------
 
@@ -248,27 +243,31 @@ KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_
         KeyLock lock(*this, now_ms);
         for (std::string_view k : keys) {
             Shard& shard = *shards_[shard_index(hash(k))];
-            if (!t_current_lock->holds(shard.mutex) && !lock.holds(shard.mutex)) lock.locks_.emplace_back(shard.mutex);
+            if (!t_current_lock->holds(shard.mutex) && !lock.holds(shard.mutex)) lock.locks_.lock(shard.mutex);
         }
         return lock;
     }
+    KeyLock lock(*this, now_ms);
+    if (keys.size() == 1) {  // most commands: no list of shards to sort
+        lock.locks_.lock(shards_[shard_index(hash(keys[0]))]->mutex);
+        return lock;
+    }
+    // Several shards are always locked in index order, so two commands
+    // never wait for each other's shards.
     std::vector<std::size_t> indexes;
     indexes.reserve(keys.size());
     for (std::string_view k : keys) indexes.push_back(shard_index(hash(k)));
     std::sort(indexes.begin(), indexes.end());
     indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
-    KeyLock lock(*this, now_ms);
-    lock.locks_.reserve(indexes.size());
-    for (std::size_t i : indexes) lock.locks_.emplace_back(shards_[i]->mutex);
+    for (std::size_t i : indexes) lock.locks_.lock(shards_[i]->mutex);
     return lock;
 }
 
 KeyLock Keyspace::lock_all(std::int64_t now_ms) {
     KeyLock lock(*this, now_ms);
-    lock.locks_.reserve(shards_.size());
     for (auto& shard : shards_) {
         if (t_current_lock && t_current_lock->holds(shard->mutex)) continue;  // inside EXEC
-        lock.locks_.emplace_back(shard->mutex);
+        lock.locks_.lock(shard->mutex);
     }
     return lock;
 }

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/held_mutexes.h"
 #include "storage/table.h"
 #include "storage/tier/tier.h"
 #include "storage/types/encoding_limits.h"
@@ -170,7 +171,7 @@ private:
 
     Keyspace* ks_;
     std::int64_t now_ms_;
-    std::vector<std::unique_lock<std::mutex>> locks_;
+    HeldMutexes locks_;
     mutable bool recording_ = false;
     mutable std::vector<ChangedKey> changed_;
 };
