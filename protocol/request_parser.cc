@@ -16,6 +16,35 @@ bool parse_length(std::string_view text, std::int64_t& value) {
     return ec == std::errc() && end == text.data() + text.size();
 }
 
+enum class HeaderLine { kOk, kNeedMore, kTooLong, kInvalid };
+
+// The number of a "*N" or "$N" line whose digits start at `from` (after the
+// type byte); on kOk, `next` is the offset after the line's "\r\n". Every
+// command has several such lines, so the usual form (plain digits, no
+// leading zero, then '\r') is read in one pass; anything else goes the
+// careful way, which follows Redis's string2ll rules and error choices.
+HeaderLine read_header_number(std::string_view input, std::size_t from, std::size_t max_line, std::int64_t& value,
+                              std::size_t& next) {
+    constexpr std::size_t kQuickDigits = 18;  // cannot overflow
+    std::size_t i = from;
+    std::int64_t n = 0;
+    const std::size_t stop = std::min(input.size(), from + kQuickDigits);
+    while (i < stop && input[i] >= '0' && input[i] <= '9') n = n * 10 + (input[i++] - '0');
+    if (i > from && i + 1 < input.size() && input[i] == '\r' && (input[from] != '0' || i == from + 1)) {
+        value = n;
+        next = i + 2;
+        return HeaderLine::kOk;
+    }
+    const std::size_t cr = input.find('\r', from);
+    if (cr == std::string_view::npos || cr + 1 >= input.size()) {
+        return cr == std::string_view::npos && input.size() - (from - 1) > max_line ? HeaderLine::kTooLong
+                                                                                    : HeaderLine::kNeedMore;
+    }
+    if (!parse_length(input.substr(from, cr - from), value)) return HeaderLine::kInvalid;
+    next = cr + 2;
+    return HeaderLine::kOk;
+}
+
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -131,20 +160,21 @@ ParseResult RequestParser::parse(std::string_view input) {
 
 ParseResult RequestParser::parse_multibulk(std::string_view input) {
     if (expected_args_ < 0) {
-        std::size_t cr = input.find('\r');
-        if (cr == std::string_view::npos || cr + 1 >= input.size()) {
-            if (cr == std::string_view::npos && input.size() > limits_.max_inline_len) {
-                return fail("Protocol error: too big mbulk count string");
-            }
-            bytes_wanted_ = input.size() + 1;
-            return ParseResult::kNeedMore;
-        }
         std::int64_t count = 0;
-        if (!parse_length(input.substr(1, cr - 1), count) ||
-            count > static_cast<std::int64_t>(limits_.max_multibulk_len)) {
+        switch (read_header_number(input, 1, limits_.max_inline_len, count, pos_)) {
+            case HeaderLine::kOk:
+                break;
+            case HeaderLine::kNeedMore:
+                bytes_wanted_ = input.size() + 1;
+                return ParseResult::kNeedMore;
+            case HeaderLine::kTooLong:
+                return fail("Protocol error: too big mbulk count string");
+            case HeaderLine::kInvalid:
+                return fail("Protocol error: invalid multibulk length");
+        }
+        if (count > static_cast<std::int64_t>(limits_.max_multibulk_len)) {
             return fail("Protocol error: invalid multibulk length");
         }
-        pos_ = cr + 2;
         if (count <= 0) {
             finish(input, pos_);
             return ParseResult::kCommand;  // empty: args() is empty
@@ -158,24 +188,23 @@ ParseResult RequestParser::parse_multibulk(std::string_view input) {
                 bytes_wanted_ = pos_ + 1;
                 return ParseResult::kNeedMore;
             }
-            std::size_t cr = input.find('\r', pos_);
-            if (cr == std::string_view::npos || cr + 1 >= input.size()) {
-                if (cr == std::string_view::npos && input.size() - pos_ > limits_.max_inline_len) {
-                    return fail("Protocol error: too big bulk count string");
-                }
+            std::int64_t len = 0;
+            std::size_t next = 0;
+            const HeaderLine line = read_header_number(input, pos_ + 1, limits_.max_inline_len, len, next);
+            if (line == HeaderLine::kNeedMore) {
                 bytes_wanted_ = input.size() + 1;
                 return ParseResult::kNeedMore;
             }
+            if (line == HeaderLine::kTooLong) return fail("Protocol error: too big bulk count string");
+            // As Redis: the type byte is checked once the whole line is there.
             if (input[pos_] != '$') {
                 return fail(std::string("Protocol error: expected '$', got '") + input[pos_] + "'");
             }
-            std::int64_t len = 0;
-            if (!parse_length(input.substr(pos_ + 1, cr - pos_ - 1), len) || len < 0 ||
-                static_cast<std::uint64_t>(len) > limits_.max_bulk_len) {
+            if (line == HeaderLine::kInvalid || len < 0 || static_cast<std::uint64_t>(len) > limits_.max_bulk_len) {
                 return fail("Protocol error: invalid bulk length");
             }
             bulk_len_ = len;
-            pos_ = cr + 2;
+            pos_ = next;
         }
         const bool attached = attached_ && attached_->offset == pos_;
         const std::size_t need = pos_ + (attached ? 0 : static_cast<std::size_t>(bulk_len_)) + 2;

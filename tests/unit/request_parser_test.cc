@@ -230,6 +230,26 @@ TEST_CASE("request parser: invalid bulk length", "[request_parser][errors]") {
     check_error("*2\r\n$3\r\nGET\r\n$1x\r\n", message);
 }
 
+// Header lines of plain digits up to 18 long are read in one pass; longer
+// ones, signs and leading zeros go the careful way. Both must agree.
+TEST_CASE("request parser: lengths either side of the one-pass reading", "[request_parser]") {
+    const char* message = "Protocol error: invalid bulk length";
+    check_error("*1\r\n$000000000000000004\r\nPING\r\n", message);   // 18 digits, leading zeros
+    check_error("*1\r\n$0000000000000000004\r\nPING\r\n", message);  // 19
+    check_error("*1\r\n$999999999999999999\r\n", message);             // 18 digits, over the limit
+    check_error("*1\r\n$9223372036854775807\r\n", message);            // 19, the largest int64
+    check_error("*1\r\n$99999999999999999999\r\n", message);           // 20, overflows
+    check_error("*1\r\n$4\n\r\nPING\r\n", message);                     // no '\r' right after the digits
+    const std::string ten(10, 'x');
+    Decoded d = feed_whole("*1\r\n$0\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n" + ten + "\r\n");
+    REQUIRE(d.last == ParseResult::kNeedMore);
+    REQUIRE(d.commands.size() == 2);
+    CHECK(d.commands[0] == Args{""});
+    CHECK(d.commands[1] == Args{"SET", "k", ten});
+    Decoded b = feed_bytes("*1\r\n$0\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n" + ten + "\r\n");
+    CHECK(b.commands == d.commands);
+}
+
 TEST_CASE("request parser: expected '$'", "[request_parser][errors]") {
     check_error("*1\r\n+OK\r\n", "Protocol error: expected '$', got '+'");
     check_error("*2\r\n$3\r\nGET\r\n:1\r\n", "Protocol error: expected '$', got ':'");
