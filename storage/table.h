@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "storage/eviction_policy.h"
+#include "storage/key_hash.h"
 #include "storage/pointer_set.h"
 #include "storage/value.h"
 
@@ -75,10 +76,6 @@ inline std::string_view Entry::key() const {
     return {at + sizeof(size), size};
 }
 
-// The hash every table and the keyspace use for a key: its low bits pick
-// the bucket, its high bits the shard. libstdc++'s string hash is a 64-bit
-// Murmur variant, good at both ends.
-inline std::uint64_t key_hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 
 // A gauge several tables add their memory to (the keyspace's total).
 using MemoryGauge = std::atomic<std::int64_t>;

@@ -13,6 +13,7 @@
 
 #include "storage/eviction/entry_list.h"
 #include "storage/eviction/policies.h"
+#include "storage/key_hash.h"
 #include "storage/memory.h"
 
 namespace tierkv::storage {
@@ -25,7 +26,7 @@ constexpr std::size_t kSmallPercent = 10;
 std::uint8_t freq(const Entry& e) { return e.policy_bits & kFreqMask; }
 void set_freq(Entry& e, std::uint8_t f) { e.policy_bits = static_cast<std::uint8_t>((e.policy_bits & ~kFreqMask) | f); }
 bool in_main(const Entry& e) { return (e.policy_bits & kInMain) != 0; }
-std::uint64_t key_hash(const Entry& e) { return std::hash<std::string_view>{}(e.key()); }
+std::uint64_t ghost_hash(const Entry& e) { return key_hash(e.key()); }
 
 // Hashes of keys recently dropped from the small queue, oldest first,
 // holding at most as many as the table has keys.
@@ -67,7 +68,7 @@ public:
     bool uses_entry_links() const override { return true; }
     void on_insert(Entry& e) override {
         e.policy_bits = 0;
-        if (ghost_.take(key_hash(e))) {
+        if (ghost_.take(ghost_hash(e))) {
             e.policy_bits = kInMain;
             main_.push_newest(e);
         } else {
@@ -91,7 +92,7 @@ public:
             if (small_is_due) {
                 Entry& e = *small_.oldest();
                 if (freq(e) == 0) {
-                    ghost_.remember(key_hash(e), main_.size());
+                    ghost_.remember(ghost_hash(e), main_.size());
                     return &e;
                 }
                 small_.unlink(e);
