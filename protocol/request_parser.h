@@ -67,6 +67,13 @@ public:
     void attach_bulk(std::string_view bytes);
     void detach_bulk() { attached_.reset(); }
 
+    // Forgets a command parsed partway (after kNeedMore), so the next
+    // parse() may be given input that starts somewhere else.
+    void reset() {
+        reset_state();
+        attached_.reset();
+    }
+
     void set_limits(const ParserLimits& limits) { limits_ = limits; }
     const ParserLimits& limits() const { return limits_; }
 

@@ -227,24 +227,35 @@ asio::awaitable<bool> Connection::run_input() {
     co_return state != InputState::kClose;
 }
 
-std::size_t Connection::prefetch_keys_ahead() {
+std::size_t Connection::prefetch_keys_ahead(std::size_t from) {
     // A pipelined batch: the first key of each of the next buffered
     // commands is fetched in two stages for all of them (buckets, then
     // nodes), so a large table's cache misses overlap instead of stalling
-    // command after command.
+    // command after command. The parsed commands are kept, so they are
+    // parsed once.
     constexpr std::size_t kMaxAhead = 32;
+    parsed_ahead_.clear();
+    parsed_ahead_args_.clear();
+    next_parsed_ahead_ = 0;
     if (!server_.keyspace().worth_prefetching()) return input_end_;
     std::array<std::uint64_t, kMaxAhead> hashes;
     std::size_t count = 0;
     lookahead_parser_.set_limits(parser_.limits());
-    std::size_t from = input_begin_;
-    while (count < kMaxAhead && from < input_end_) {
+    for (std::size_t parsed = 0; parsed < kMaxAhead && from < input_end_; ++parsed) {
         if (lookahead_parser_.parse(std::string_view(input_.data() + from, input_end_ - from)) !=
             protocol::ParseResult::kCommand) {
+            // The next look-ahead starts elsewhere: not where this one stopped.
+            lookahead_parser_.reset();
             break;
         }
-        from += lookahead_parser_.command_size();
         const auto args = lookahead_parser_.args();
+        // An inline command's arguments live in the parser, which the next
+        // parse reuses: process_input parses that one again.
+        if (input_.data()[from] == '*') {
+            parsed_ahead_.push_back({from, lookahead_parser_.command_size(), parsed_ahead_args_.size(), args.size()});
+            parsed_ahead_args_.insert(parsed_ahead_args_.end(), args.begin(), args.end());
+        }
+        from += lookahead_parser_.command_size();
         if (args.empty()) continue;
         const CommandSpec* spec = find_spec(server_, args);
         if (!spec) continue;
@@ -257,54 +268,73 @@ std::size_t Connection::prefetch_keys_ahead() {
         for (std::size_t i = 0; i < count; ++i) keyspace.prefetch(db, hashes[i], storage::Keyspace::Prefetch::kBucket);
         for (std::size_t i = 0; i < count; ++i) keyspace.prefetch(db, hashes[i], storage::Keyspace::Prefetch::kNode);
     }
-    return count == kMaxAhead ? from : input_end_;
+    return from;
+}
+
+bool Connection::take_parsed_ahead() {
+    while (next_parsed_ahead_ < parsed_ahead_.size() && parsed_ahead_[next_parsed_ahead_].offset < input_begin_) {
+        ++next_parsed_ahead_;
+    }
+    if (next_parsed_ahead_ == parsed_ahead_.size() || parsed_ahead_[next_parsed_ahead_].offset != input_begin_) {
+        return false;
+    }
+    const ParsedAhead& command = parsed_ahead_[next_parsed_ahead_++];
+    command_args_ = std::span<const std::string_view>(parsed_ahead_args_).subspan(command.first_arg, command.arg_count);
+    command_size_ = command.size;
+    return true;
 }
 
 Connection::InputState Connection::process_input() {
     clock_.start_batch();
-    std::size_t prefetched_until = 0;  // input offset up to which commands were prefetched
+    std::size_t prefetched_until = 0;  // input offset up to which commands were parsed ahead
+    parsed_ahead_.clear();  // their views were into input_ as it was then
+    next_parsed_ahead_ = 0;
     const auto& hot = server_.hot();
     parser_.set_limits({static_cast<std::size_t>(hot.proto_max_bulk_len.load()), 1024ull * 1024 * 1024, 64 * 1024});
     while (input_begin_ < input_end_) {
-        const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
-        const auto result = parser_.parse(pending);
-        if (result == protocol::ParseResult::kNeedMore) {
-            if (!direct_bulk_) {
-                const auto bulk = parser_.pending_bulk();
-                if (bulk && bulk->length >= kDirectBulkMin && bulk->length <= kDirectBulkMax) {
-                    start_direct_bulk(*bulk);
-                    if (direct_bulk_complete()) continue;  // only its "\r\n" is missing
+        if (!take_parsed_ahead()) {
+            const std::string_view pending(input_.data() + input_begin_, input_end_ - input_begin_);
+            const auto result = parser_.parse(pending);
+            if (result == protocol::ParseResult::kNeedMore) {
+                if (!direct_bulk_) {
+                    const auto bulk = parser_.pending_bulk();
+                    if (bulk && bulk->length >= kDirectBulkMin && bulk->length <= kDirectBulkMax) {
+                        start_direct_bulk(*bulk);
+                        if (direct_bulk_complete()) continue;  // only its "\r\n" is missing
+                    }
                 }
+                const std::size_t query_bytes =
+                    input_end_ - input_begin_ + (direct_bulk_ ? direct_bulk_->filled : 0);
+                if (query_bytes > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
+                    spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
+                    reply_.error("ERR Protocol error: query buffer limit exceeded");
+                    return InputState::kClose;
+                }
+                session_->query_buffer_bytes = query_bytes;
+                return InputState::kWaitForMore;
             }
-            const std::size_t query_bytes =
-                input_end_ - input_begin_ + (direct_bulk_ ? direct_bulk_->filled : 0);
-            if (query_bytes > static_cast<std::size_t>(hot.client_query_buffer_limit.load())) {
-                spdlog::debug("client {}: query buffer over client-query-buffer-limit, closing", session_->id);
-                reply_.error("ERR Protocol error: query buffer limit exceeded");
+            if (result == protocol::ParseResult::kError) {
+                spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
+                reply_.error("ERR " + parser_.error());
                 return InputState::kClose;
             }
-            session_->query_buffer_bytes = query_bytes;
-            return InputState::kWaitForMore;
+            command_args_ = parser_.args();
+            command_size_ = parser_.command_size();
+            // More commands are buffered behind this one (a pipeline): parse
+            // them and fetch their entries ahead. A lone command skips the cost.
+            if (input_begin_ >= prefetched_until && input_begin_ + command_size_ < input_end_) {
+                prefetched_until = prefetch_keys_ahead(input_begin_ + command_size_);
+            }
         }
-        if (result == protocol::ParseResult::kError) {
-            spdlog::debug("client {} ({}): {}", session_->id, session_->addr, parser_.error());
-            reply_.error("ERR " + parser_.error());
-            return InputState::kClose;
-        }
-        // More commands are buffered behind this one (a pipeline): fetch
-        // their entries ahead. A lone command skips the look-ahead's cost.
-        if (input_begin_ >= prefetched_until && input_begin_ + parser_.command_size() < input_end_) {
-            prefetched_until = prefetch_keys_ahead();
-        }
-        if (!parser_.args().empty()) {
+        if (!command_args_.empty()) {
             if (server_.keyspace().tier()) {
-                TierPlan plan = plan_tier_step(server_, *session_, parser_.args(), tier_loads_for_command_ > 0);
+                TierPlan plan = plan_tier_step(server_, *session_, command_args_, tier_loads_for_command_ > 0);
                 switch (plan.step) {
                     case TierStep::kWaitForWriter:
                         return InputState::kTierBacklog;
                     case TierStep::kLoadKeys:
                         keys_to_load_ = std::move(plan.keys);
-                        collect_keys_ahead(input_begin_ + parser_.command_size());
+                        collect_keys_ahead(input_begin_ + command_size_);
                         return InputState::kLoadFromTier;
                     case TierStep::kRunOnTierPool:
                         tier_loads_for_command_ = 0;
@@ -313,7 +343,7 @@ Connection::InputState Connection::process_input() {
                         break;
                 }
             }
-            if (!execute_command(server_, *session_, reply_, parser_.args(), /*may_read_disk=*/false, &clock_)) {
+            if (!execute_command(server_, *session_, reply_, command_args_, /*may_read_disk=*/false, &clock_)) {
                 if (tier_loads_for_command_ >= kMaxTierLoads) {
                     // Its keys keep leaving memory before it runs: it reads
                     // them itself, on the tier's threads.
@@ -322,8 +352,8 @@ Connection::InputState Connection::process_input() {
                 }
                 // A key it names is on disk: read it, and those of the
                 // commands pipelined behind, off the event loop; then retry.
-                keys_to_load_ = keys_in_tier(server_, *session_, parser_.args());
-                collect_keys_ahead(input_begin_ + parser_.command_size());
+                keys_to_load_ = keys_in_tier(server_, *session_, command_args_);
+                collect_keys_ahead(input_begin_ + command_size_);
                 return InputState::kLoadFromTier;
             }
             tier_loads_for_command_ = 0;
@@ -343,9 +373,9 @@ std::optional<Connection::InputState> Connection::after_command() {
         drop_output();
         return InputState::kClose;
     }
-    input_begin_ += parser_.command_size();
+    input_begin_ += command_size_;
     if (session_->blocked) {
-        blocked_args_.assign(parser_.args().begin(), parser_.args().end());
+        blocked_args_.assign(command_args_.begin(), command_args_.end());
         blocked_views_.assign(blocked_args_.begin(), blocked_args_.end());
     }
     end_direct_bulk();  // after the arguments were copied, if they had to be
@@ -494,7 +524,7 @@ asio::awaitable<void> Connection::run_on_tier_pool() {
     co_await asio::co_spawn(
         server_.tier_pool(),
         [this]() -> asio::awaitable<void> {
-            execute_command(server_, *session_, reply_, parser_.args());
+            execute_command(server_, *session_, reply_, command_args_);
             co_return;
         },
         asio::use_awaitable);

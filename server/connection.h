@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,9 +52,12 @@ private:
     asio::awaitable<void> load_from_tier();
     // Adds the tier keys of the complete commands after `from` to keys_to_load_.
     void collect_keys_ahead(std::size_t from);
-    // Prefetches the table entries the next buffered commands will look up;
-    // returns the input offset to do it again at (input_end_: no more).
-    std::size_t prefetch_keys_ahead();
+    // Parses the buffered commands from `from` on (up to a limit), keeps
+    // them in parsed_ahead_ and prefetches the table entries they will look
+    // up; returns the input offset to do it again at.
+    std::size_t prefetch_keys_ahead(std::size_t from);
+    // Makes the command at input_begin_ current if the look-ahead parsed it.
+    bool take_parsed_ahead();
     // Durability always: holds the replies until the tier has synced.
     asio::awaitable<void> wait_until_durable();
     // Runs the command at the front of the input on the tier's threads: it
@@ -101,6 +105,22 @@ private:
     protocol::RequestParser parser_;
     CommandClock clock_;  // the times of the commands process_input runs
     protocol::RequestParser lookahead_parser_;  // prefetch_keys_ahead's, kept for its buffers
+    // The command process_input is at: its arguments (views into input_,
+    // into a parser, or into parsed_ahead_args_) and its bytes in input_.
+    std::span<const std::string_view> command_args_;
+    std::size_t command_size_ = 0;
+    // Multibulk commands the look-ahead parsed, each run from here instead
+    // of being parsed twice. Their views point into input_, so they hold
+    // only until process_input() returns (and a tier-pool run after it).
+    struct ParsedAhead {
+        std::size_t offset;  // in input_
+        std::size_t size;
+        std::size_t first_arg;  // in parsed_ahead_args_
+        std::size_t arg_count;
+    };
+    std::vector<ParsedAhead> parsed_ahead_;
+    std::vector<std::string_view> parsed_ahead_args_;
+    std::size_t next_parsed_ahead_ = 0;
 
     // Received bytes not yet consumed live in input_[input_begin_, input_end_).
     InputBuffer input_;

@@ -35,7 +35,7 @@ def pipeline(rng):
     out = []
     for n in range(600):
         k = "key:%06d" % rng.randrange(KEYS * 2)  # half of them missing
-        pick = rng.randrange(16)
+        pick = rng.randrange(19)
         if pick < 5:
             out.append(resp("GET", k))
         elif pick == 5:
@@ -58,6 +58,14 @@ def pipeline(rng):
             out.append(resp("GET", k, "extra"))  # wrong arity
         elif pick == 14:
             out.append(resp("EXISTS", k, "key:%06d" % rng.randrange(KEYS)))
+        elif pick == 15:
+            out.append(resp("MULTI") + resp("SET", k, "in-multi") + resp("GET", k) + resp("EXEC"))
+        elif pick == 16:
+            # Over 16 KiB: read straight into the value's buffer when cut.
+            big = "big:%d" % rng.randrange(4)
+            out.append(resp("SET", big, ("%d" % n) * 9000) + resp("STRLEN", big) + resp("GETRANGE", big, 0, 20))
+        elif pick == 17:
+            out.append(resp("RPUSH", "list:a", n) + resp("BLPOP", "list:a", 0))  # served at once
         else:
             out.append(resp("PING"))
     out.append(resp("SELECT", 0))
@@ -97,6 +105,26 @@ class Prefetch(unittest.TestCase):
                 theirs = replies(rd.port, data, cuts, random.Random(seed))
                 self.assertEqual(ours, theirs, "seed %d, %d pieces" % (seed, cuts))
             self.assertEqual(tk.client().dbsize(), rd.client().dbsize())
+
+    def test_a_protocol_error_behind_parsed_commands_answers_them_first(self):
+        with TierkvServer() as tk, RedisServer() as rd:
+            load(tk.port)
+            load(rd.port)
+            rng = random.Random(42)
+            data = pipeline(rng) + b"*1\r\n$-5\r\n" + resp("GET", "key:000001")
+            got = []
+            for port in (tk.port, rd.port):
+                with socket.create_connection(("127.0.0.1", port), timeout=2.0) as s:
+                    s.sendall(data)
+                    buf = bytearray()
+                    while True:
+                        chunk = s.recv(1 << 20)
+                        if not chunk:
+                            break
+                        buf += chunk
+                    got.append(bytes(buf))
+            self.assertTrue(got[0].endswith(b"-ERR Protocol error: invalid bulk length\r\n"), got[0][-80:])
+            self.assertEqual(got[0], got[1])
 
 
 if __name__ == "__main__":

@@ -250,6 +250,19 @@ TEST_CASE("request parser: lengths either side of the one-pass reading", "[reque
     CHECK(b.commands == d.commands);
 }
 
+// The connection's look-ahead stops at a command that is not all there and
+// next time starts at a different command: it must reset the parser, whose
+// partway state would otherwise be applied to the new input.
+TEST_CASE("request parser: reset() forgets a command parsed partway", "[request_parser]") {
+    RequestParser parser;
+    REQUIRE(parser.parse("*2\r\n$3\r\nGET\r\n$5\r\nab") == ParseResult::kNeedMore);
+    parser.reset();
+    REQUIRE(parser.parse("*1\r\n$4\r\nPING\r\n") == ParseResult::kCommand);
+    REQUIRE(parser.args().size() == 1);
+    CHECK(parser.args()[0] == "PING");
+    CHECK(parser.command_size() == 14);
+}
+
 TEST_CASE("request parser: expected '$'", "[request_parser][errors]") {
     check_error("*1\r\n+OK\r\n", "Protocol error: expected '$', got '+'");
     check_error("*2\r\n$3\r\nGET\r\n:1\r\n", "Protocol error: expected '$', got ':'");
