@@ -1,15 +1,20 @@
 #include "server/command_index.h"
 
 #include <cassert>
+#include <stdexcept>
 
 namespace tierkv::server {
 namespace {
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// FNV-1a, over the lowered bytes.
+constexpr std::uint32_t kHashSeed = 2166136261u;
+std::uint32_t hash_step(std::uint32_t h, char c) { return (h ^ static_cast<unsigned char>(c)) * 16777619u; }
 }  // namespace
 
 std::uint32_t CommandIndex::hash(std::string_view name) {
-    std::uint32_t h = 2166136261u;  // FNV-1a
-    for (char c : name) h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 16777619u;
+    std::uint32_t h = kHashSeed;
+    for (char c : name) h = hash_step(h, ascii_lower(c));
     return h;
 }
 
@@ -22,17 +27,26 @@ bool CommandIndex::same_name(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::uint32_t> CommandIndex::find(std::string_view name) const {
-    if (slots_.empty()) return std::nullopt;
-    const std::uint32_t h = hash(name);
+    if (slots_.empty() || name.size() > kMaxName) return std::nullopt;
+    // Lowered once, while hashing; the stored names are lower case already,
+    // so a candidate is compared byte for byte.
+    char lowered[kMaxName];
+    std::uint32_t h = kHashSeed;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        lowered[i] = ascii_lower(name[i]);
+        h = hash_step(h, lowered[i]);
+    }
+    const std::string_view wanted(lowered, name.size());
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
         const Slot& slot = slots_[i];
         if (slot.entry == kEmpty) return std::nullopt;
-        if (slot.hash == h && same_name(names_[slot.entry], name)) return positions_[slot.entry];
+        if (slot.hash == h && names_[slot.entry] == wanted) return positions_[slot.entry];
     }
 }
 
 void CommandIndex::insert(std::string_view name, std::uint32_t position) {
+    if (name.size() > kMaxName) throw std::length_error("command name too long: " + std::string(name));
     assert(!contains(name));
     std::string lowered(name);
     for (char& c : lowered) c = ascii_lower(c);

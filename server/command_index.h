@@ -24,6 +24,9 @@ public:
     bool contains(std::string_view name) const { return find(name).has_value(); }
     std::size_t size() const { return names_.size(); }
 
+    // No command name is longer (rename-command allows 32 characters).
+    static constexpr std::size_t kMaxName = 64;
+
     static std::uint32_t hash(std::string_view name);
     static bool same_name(std::string_view a, std::string_view b);
 

@@ -249,17 +249,17 @@ std::size_t Connection::prefetch_keys_ahead(std::size_t from) {
             break;
         }
         const auto args = lookahead_parser_.args();
+        const CommandSpec* command = args.empty() ? nullptr : server_.commands().find(args[0]);
         // An inline command's arguments live in the parser, which the next
         // parse reuses: process_input parses that one again.
         if (input_.data()[from] == '*') {
-            parsed_ahead_.push_back({from, lookahead_parser_.command_size(), parsed_ahead_args_.size(), args.size()});
+            parsed_ahead_.push_back(
+                {from, lookahead_parser_.command_size(), parsed_ahead_args_.size(), args.size(), command});
             parsed_ahead_args_.insert(parsed_ahead_args_.end(), args.begin(), args.end());
         }
         from += lookahead_parser_.command_size();
-        if (args.empty()) continue;
-        const CommandSpec* spec = find_spec(server_, args);
-        if (!spec) continue;
-        const KeyArgs keys = spec->key_args(args);
+        if (!command) continue;
+        const KeyArgs keys = find_spec(server_, args, *command)->key_args(args);
         if (!keys.empty()) hashes[count++] = server_.keyspace().hash(*keys.begin());
     }
     if (count >= 2) {  // one command alone has nothing to overlap with
@@ -281,6 +281,7 @@ bool Connection::take_parsed_ahead() {
     const ParsedAhead& command = parsed_ahead_[next_parsed_ahead_++];
     command_args_ = std::span<const std::string_view>(parsed_ahead_args_).subspan(command.first_arg, command.arg_count);
     command_size_ = command.size;
+    command_spec_ = command.command;
     return true;
 }
 
@@ -320,6 +321,7 @@ Connection::InputState Connection::process_input() {
             }
             command_args_ = parser_.args();
             command_size_ = parser_.command_size();
+            command_spec_ = nullptr;
             // More commands are buffered behind this one (a pipeline): parse
             // them and fetch their entries ahead. A lone command skips the cost.
             if (input_begin_ >= prefetched_until && input_begin_ + command_size_ < input_end_) {
@@ -343,7 +345,8 @@ Connection::InputState Connection::process_input() {
                         break;
                 }
             }
-            if (!execute_command(server_, *session_, reply_, command_args_, /*may_read_disk=*/false, &clock_)) {
+            if (!execute_command(server_, *session_, reply_, command_args_, /*may_read_disk=*/false, &clock_,
+                                 command_spec_)) {
                 if (tier_loads_for_command_ >= kMaxTierLoads) {
                     // Its keys keep leaving memory before it runs: it reads
                     // them itself, on the tier's threads.

@@ -22,6 +22,7 @@
 namespace tierkv::server {
 
 class Server;
+struct CommandSpec;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
@@ -109,6 +110,7 @@ private:
     // into a parser, or into parsed_ahead_args_) and its bytes in input_.
     std::span<const std::string_view> command_args_;
     std::size_t command_size_ = 0;
+    const CommandSpec* command_spec_ = nullptr;  // found by the look-ahead; null: not looked up
     // Multibulk commands the look-ahead parsed, each run from here instead
     // of being parsed twice. Their views point into input_, so they hold
     // only until process_input() returns (and a tier-pool run after it).
@@ -117,6 +119,7 @@ private:
         std::size_t size;
         std::size_t first_arg;  // in parsed_ahead_args_
         std::size_t arg_count;
+        const CommandSpec* command;  // CommandTable::find(its name)
     };
     std::vector<ParsedAhead> parsed_ahead_;
     std::vector<std::string_view> parsed_ahead_args_;

@@ -40,8 +40,9 @@ std::string unknown_command_error(std::span<const std::string_view> args) {
 // when the subcommand is missing or unknown. A bare container (CLIENT) is
 // `rejected`, as Redis counts it in its commandstats.
 const CommandSpec* resolve(const Server& server, protocol::ReplyBuilder& reply,
-                           std::span<const std::string_view> args, const CommandSpec*& rejected) {
-    const CommandSpec* spec = server.commands().find(args[0]);
+                           std::span<const std::string_view> args, const CommandSpec* command,
+                           const CommandSpec*& rejected) {
+    const CommandSpec* spec = command ? command : server.commands().find(args[0]);
     if (!spec) {
         reply.error(unknown_command_error(args));
         return nullptr;
@@ -215,10 +216,14 @@ bool allowed_when_subscribed(const CommandSpec& spec) {
 
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args) {
     const CommandSpec* spec = server.commands().find(args[0]);
-    if (spec && !spec->subcommands.empty() && args.size() >= 2) {
-        if (const CommandSpec* sub = server.commands().find_subcommand(*spec, args[1])) return sub;
+    return spec ? find_spec(server, args, *spec) : nullptr;
+}
+
+const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args, const CommandSpec& command) {
+    if (!command.subcommands.empty() && args.size() >= 2) {
+        if (const CommandSpec* sub = server.commands().find_subcommand(command, args[1])) return sub;
     }
-    return spec;
+    return &command;
 }
 
 bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply, const CommandSpec& spec,
@@ -275,12 +280,13 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
 }
 
 bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
-                     std::span<const std::string_view> args, bool may_read_disk, CommandClock* clock) {
+                     std::span<const std::string_view> args, bool may_read_disk, CommandClock* clock,
+                     const CommandSpec* command) {
     reply.set_resp_version(client.resp.load(std::memory_order_relaxed));
     const std::size_t out_before = reply.buffer().size();
 
     const CommandSpec* rejected = nullptr;
-    const CommandSpec* spec = resolve(server, reply, args, rejected);
+    const CommandSpec* spec = resolve(server, reply, args, command, rejected);
     if (spec && !spec->arity_accepts(args.size())) {
         reply.error(arity_error(spec->name));
         rejected = std::exchange(spec, nullptr);

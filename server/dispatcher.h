@@ -24,10 +24,11 @@ struct CommandSpec;
 // tier (on the caller's thread) does not run: false, and nothing happened;
 // the caller reads the keys off the event loop (keys_in_tier) and retries.
 // `clock`: the connection's, when it runs a batch of input (else the
-// clocks are read here).
+// clocks are read here). `command`: what CommandTable::find(args[0])
+// returned, when the caller looked it up already (the look-ahead did).
 bool execute_command(Server& server, ClientSession& client, protocol::ReplyBuilder& reply,
                      std::span<const std::string_view> args, bool may_read_disk = true,
-                     CommandClock* clock = nullptr);
+                     CommandClock* clock = nullptr, const CommandSpec* command = nullptr);
 
 // Runs a command whose spec was resolved and checked (arity,
 // authentication), timing it and counting it. `held`: the caller (EXEC)
@@ -39,6 +40,8 @@ bool run_command(Server& server, ClientSession& client, protocol::ReplyBuilder& 
 
 // The spec `args` names (a subcommand's for containers), or null.
 const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args);
+// The same, given what CommandTable::find(args[0]) returned (not null).
+const CommandSpec* find_spec(const Server& server, std::span<const std::string_view> args, const CommandSpec& command);
 
 // What must happen before the command in `args` runs, when a tier is
 // attached (no disk I/O here):

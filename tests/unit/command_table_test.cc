@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "server/command_index.h"
@@ -64,4 +65,11 @@ TEST_CASE("the command index finds every name it holds, in any case, through col
     }
     index.insert("CMD0", 7);
     CHECK(index.find("cmd0").value() == 7);
+
+    // Names are at most kMaxName long: a longer one is refused, not lost.
+    const std::string longest(CommandIndex::kMaxName, 'z');
+    index.insert(longest, 9);
+    CHECK(index.find(longest).value() == 9);
+    CHECK_THROWS_AS(index.insert(longest + "z", 10), std::length_error);
+    CHECK_FALSE(index.find(longest + "z").has_value());
 }
