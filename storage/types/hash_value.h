@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <memory>
 
 #include "storage/types/dict.h"
 #include "storage/types/encoding_limits.h"
@@ -21,7 +21,17 @@ class HashValue {
 public:
     enum class Encoding : std::uint8_t { kListpack, kHashtable };
 
-    Encoding encoding() const { return std::holds_alternative<Listpack>(rep_) ? Encoding::kListpack : Encoding::kHashtable; }
+    HashValue() = default;
+    HashValue(const HashValue& other)
+        : listpack_(other.listpack_), dict_(other.dict_ ? std::make_unique<Dict<std::string>>(*other.dict_) : nullptr) {}
+    HashValue(HashValue&&) noexcept = default;
+    HashValue& operator=(const HashValue& other) {
+        if (this != &other) *this = HashValue(other);
+        return *this;
+    }
+    HashValue& operator=(HashValue&&) noexcept = default;
+
+    Encoding encoding() const { return dict_ ? Encoding::kHashtable : Encoding::kListpack; }
     std::size_t size() const;
     bool empty() const { return size() == 0; }
     std::size_t heap_bytes() const;
@@ -37,14 +47,14 @@ public:
     // listpack, bucket order for a hash table.
     template <class Visit>
     void for_each(Visit&& visit) const {
-        if (const Listpack* lp = std::get_if<Listpack>(&rep_)) {
-            for (Listpack::Pos p = lp->begin(); p < lp->end();) {
-                const Listpack::Pos value = lp->next(p);
-                visit(lp->at(p), lp->at(value));
-                p = lp->next(value);
+        if (!dict_) {
+            for (Listpack::Pos p = listpack_.begin(); p < listpack_.end();) {
+                const Listpack::Pos value = listpack_.next(p);
+                visit(listpack_.at(p), listpack_.at(value));
+                p = listpack_.next(value);
             }
         } else {
-            std::get<Dict<std::string>>(rep_).for_each(
+            dict_->for_each(
                 [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
         }
     }
@@ -57,7 +67,7 @@ public:
             for_each(visit);
             return 0;
         }
-        return std::get<Dict<std::string>>(rep_).scan(
+        return dict_->scan(
             cursor, [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
     }
 
@@ -71,7 +81,10 @@ public:
 private:
     void convert_to_dict();
 
-    std::variant<Listpack, Dict<std::string>> rep_;
+    // A listpack until it becomes a hash table (dict_ set, listpack_ empty):
+    // two pointers, so a small hash costs little beside its listpack.
+    Listpack listpack_;
+    std::unique_ptr<Dict<std::string>> dict_;
 };
 
 }  // namespace tierkv::storage

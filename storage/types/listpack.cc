@@ -2,7 +2,9 @@
 
 #include <cassert>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "storage/memory.h"
 
@@ -39,13 +41,13 @@ char* write_backward(char* out, std::size_t n) {
     return out + size;
 }
 
-struct Header {
+struct LengthField {
     std::size_t length;  // of the value
     std::size_t size;    // of the header itself
 };
 
-Header read_forward(const char* in) {
-    Header h{0, 0};
+LengthField read_forward(const char* in) {
+    LengthField h{0, 0};
     unsigned shift = 0;
     for (;;) {
         const auto byte = static_cast<unsigned char>(in[h.size++]);
@@ -56,8 +58,8 @@ Header read_forward(const char* in) {
 }
 
 // Reads the backward varint that ends just before `end`.
-Header read_backward(const char* end) {
-    Header h{0, 0};
+LengthField read_backward(const char* end) {
+    LengthField h{0, 0};
     unsigned shift = 0;
     for (;;) {
         const auto byte = static_cast<unsigned char>(*(end - 1 - h.size++));
@@ -82,34 +84,87 @@ std::size_t Listpack::entry_bytes(std::size_t value_size) {
     return body + varint_size(body);
 }
 
-std::size_t Listpack::heap_bytes() const { return string_heap_bytes(buf_); }
+Listpack::Listpack(const Listpack& other) {
+    if (other.empty()) return;
+    reserve_exact(other.bytes());
+    std::memcpy(data(), other.data(), other.bytes());
+    block_->bytes = other.bytes();
+    block_->count = other.size();
+}
+
+Listpack& Listpack::operator=(const Listpack& other) {
+    if (this != &other) *this = Listpack(other);
+    return *this;
+}
+
+Listpack& Listpack::operator=(Listpack&& other) noexcept {
+    if (this != &other) {
+        clear();
+        block_ = std::exchange(other.block_, nullptr);
+    }
+    return *this;
+}
+
+std::size_t Listpack::heap_bytes() const { return block_ ? block_size(block_) : 0; }
+
+std::size_t Listpack::capacity() const { return block_ ? block_size(block_) - sizeof(Header) : 0; }
+
+void Listpack::reserve_exact(std::size_t size) {
+    if (size <= capacity()) return;
+    const bool fresh = block_ == nullptr;
+    void* grown = std::realloc(block_, allocation_size(sizeof(Header) + size));
+    if (!grown) throw std::bad_alloc();
+    block_ = static_cast<Header*>(grown);
+    if (fresh) new (block_) Header{0, 0};
+}
+
+void Listpack::shift_tail(Pos from, Pos to) {
+    const std::size_t tail = bytes() - from;
+    if (tail > 0) std::memmove(data() + to, data() + from, tail);
+    block_->bytes = to + tail;
+}
+
+void Listpack::maybe_shrink() {
+    if (!block_) return;
+    if (block_->count == 0) {
+        clear();
+        return;
+    }
+    constexpr std::size_t kSmall = 64;
+    const std::size_t cap = capacity();
+    if (cap > kSmall && bytes() < cap / 4) {
+        void* smaller = std::realloc(block_, allocation_size(sizeof(Header) + bytes()));
+        if (smaller) block_ = static_cast<Header*>(smaller);  // else keep the larger block
+    }
+}
 
 Listpack::Pos Listpack::next(Pos pos) const {
-    const Header h = read_forward(buf_.data() + pos);
+    const LengthField h = read_forward(data() + pos);
     const std::size_t body = h.size + h.length;
     return pos + body + varint_size(body);
 }
 
 Listpack::Pos Listpack::prev(Pos pos) const {
     assert(pos > 0);
-    const Header back = read_backward(buf_.data() + pos);
+    const LengthField back = read_backward(data() + pos);
     return pos - back.size - back.length;
 }
 
 std::string_view Listpack::at(Pos pos) const {
-    const Header h = read_forward(buf_.data() + pos);
-    return std::string_view(buf_.data() + pos + h.size, h.length);
+    const LengthField h = read_forward(data() + pos);
+    return std::string_view(data() + pos + h.size, h.length);
 }
 
 Listpack::Pos Listpack::seek(std::size_t index) const {
-    assert(index < count_);
-    if (index <= count_ / 2) {
+    const std::size_t count = size();
+    assert(index < count);
+    if (index <= count / 2) {
         Pos pos = begin();
         while (index-- > 0) pos = next(pos);
         return pos;
     }
     Pos pos = end();
-    for (std::size_t steps = count_ - index; steps > 0; --steps) pos = prev(pos);
+    for (std::size_t steps = count - index; steps > 0; --steps) pos = prev(pos);
     return pos;
 }
 
@@ -123,70 +178,61 @@ Listpack::Pos Listpack::find(std::string_view value, Pos from, std::size_t step)
 
 Listpack::Pos Listpack::insert(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
-    reserve_exact(buf_.size() + size);
-    buf_.insert(pos, size, '\0');
-    encode(buf_.data() + pos, value);
-    ++count_;
+    reserve_exact(bytes() + size);
+    shift_tail(pos, pos + size);
+    encode(data() + pos, value);
+    ++block_->count;
     return pos;
 }
 
 Listpack::Pos Listpack::erase(Pos pos) {
-    buf_.erase(pos, next(pos) - pos);
-    --count_;
+    shift_tail(next(pos), pos);
+    --block_->count;
     maybe_shrink();
     return pos;
 }
 
 void Listpack::erase(Pos first, Pos last, std::size_t count) {
-    buf_.erase(first, last - first);
-    count_ -= count;
+    if (count == 0) return;
+    shift_tail(last, first);
+    block_->count -= count;
     maybe_shrink();
 }
 
 void Listpack::replace(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
-    const std::size_t old_size = next(pos) - pos;
-    if (size > old_size) reserve_exact(buf_.size() + size - old_size);
-    buf_.replace(pos, old_size, size, '\0');
-    encode(buf_.data() + pos, value);
+    const Pos old_end = next(pos);
+    if (pos + size > old_end) reserve_exact(bytes() + (pos + size - old_end));
+    shift_tail(old_end, pos + size);
+    encode(data() + pos, value);
     maybe_shrink();
 }
 
 Listpack Listpack::split(Pos pos) {
     Listpack tail;
-    tail.buf_.assign(buf_, pos, std::string::npos);
-    for (Pos p = tail.begin(); p < tail.end(); p = tail.next(p)) ++tail.count_;
-    buf_.resize(pos);
-    count_ -= tail.count_;
+    if (pos >= end()) return tail;
+    const std::size_t tail_bytes = end() - pos;
+    tail.reserve_exact(tail_bytes);
+    std::memcpy(tail.data(), data() + pos, tail_bytes);
+    tail.block_->bytes = tail_bytes;
+    for (Pos p = tail.begin(); p < tail.end(); p = tail.next(p)) ++tail.block_->count;
+    block_->bytes = pos;
+    block_->count -= tail.block_->count;
     maybe_shrink();
     return tail;
 }
 
 void Listpack::append(const Listpack& other) {
-    reserve_exact(buf_.size() + other.buf_.size());
-    buf_.append(other.buf_);
-    count_ += other.count_;
+    if (other.empty()) return;
+    reserve_exact(bytes() + other.bytes());
+    std::memcpy(data() + bytes(), other.data(), other.bytes());
+    block_->bytes += other.bytes();
+    block_->count += other.size();
 }
 
 void Listpack::clear() {
-    std::string().swap(buf_);
-    count_ = 0;
-}
-
-void Listpack::reserve_exact(std::size_t size) {
-    if (size <= buf_.capacity()) return;
-    // std::string would double its capacity; a small collection would then
-    // hold up to twice the memory it uses, for every key. Grow to the
-    // allocator's size class instead (a copy, as Redis's lpInsert reallocs).
-    std::string bigger;
-    bigger.reserve(allocation_size(size + 1) - 1);
-    bigger.append(buf_);
-    buf_.swap(bigger);
-}
-
-void Listpack::maybe_shrink() {
-    constexpr std::size_t kSmall = 64;
-    if (buf_.capacity() > kSmall && buf_.size() < buf_.capacity() / 4) buf_.shrink_to_fit();
+    std::free(block_);
+    block_ = nullptr;
 }
 
 }  // namespace tierkv::storage

@@ -5,11 +5,16 @@
 //
 // Positions are byte offsets of entries; end() is one past the last entry.
 // Inserting or erasing invalidates later positions.
+//
+// The object is one pointer (null while empty): the block starts with the
+// entries' byte and entry counts, so a small hash or set costs its block
+// and nothing beside it. The block grows to the allocator's size class.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tierkv::storage {
 
@@ -17,14 +22,21 @@ class Listpack {
 public:
     using Pos = std::size_t;
 
-    std::size_t size() const { return count_; }
-    bool empty() const { return count_ == 0; }
+    Listpack() = default;
+    Listpack(const Listpack& other);
+    Listpack(Listpack&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    Listpack& operator=(const Listpack& other);
+    Listpack& operator=(Listpack&& other) noexcept;
+    ~Listpack() { clear(); }
+
+    std::size_t size() const { return block_ ? block_->count : 0; }
+    bool empty() const { return size() == 0; }
     // Encoded bytes, and the heap block holding them.
-    std::size_t bytes() const { return buf_.size(); }
+    std::size_t bytes() const { return block_ ? block_->bytes : 0; }
     std::size_t heap_bytes() const;
 
     Pos begin() const { return 0; }
-    Pos end() const { return buf_.size(); }
+    Pos end() const { return bytes(); }
     Pos next(Pos pos) const;
     Pos prev(Pos pos) const;  // pos > begin()
     std::string_view at(Pos pos) const;
@@ -53,12 +65,24 @@ public:
     static std::size_t entry_bytes(std::size_t value_size);
 
 private:
-    // Gives back capacity once most of it is unused.
-    void maybe_shrink();
-    void reserve_exact(std::size_t size);
+    struct Header {
+        std::size_t bytes;  // of the entries that follow
+        std::size_t count;  // entries
+    };
 
-    std::string buf_;
-    std::size_t count_ = 0;
+    const char* data() const { return reinterpret_cast<const char*>(block_ + 1); }
+    char* data() { return reinterpret_cast<char*>(block_ + 1); }
+    std::size_t capacity() const;
+    // Room for `size` bytes of entries, in a block of the allocator's size
+    // class (a small collection would hold up to twice the memory it uses
+    // if the block doubled).
+    void reserve_exact(std::size_t size);
+    // Moves the bytes from `from` on to `to` (either way), adjusting the size.
+    void shift_tail(Pos from, Pos to);
+    // Gives back capacity once most of it is unused, and the block once empty.
+    void maybe_shrink();
+
+    Header* block_ = nullptr;
 };
 
 }  // namespace tierkv::storage

@@ -134,3 +134,21 @@ TEST_CASE("hash: a copy is deep") {
     CHECK(copy.get("f1") == "v");
     CHECK(copy.size() == 200);
 }
+
+TEST_CASE("hash: a small (listpack) hash copies deeply and moves") {
+    HashValue h;
+    for (int i = 0; i < 5; ++i) h.set(numbered("f", i), "v", kDefaults);
+    REQUIRE(h.encoding() == HashValue::Encoding::kListpack);
+    HashValue copy = h;
+    h.set("f0", "changed", kDefaults);
+    h.erase("f1");
+    CHECK(copy.get("f0") == "v");
+    CHECK(copy.get("f1") == "v");
+    CHECK(copy.size() == 5);
+    HashValue moved = std::move(copy);
+    CHECK(moved.size() == 5);
+    CHECK(moved.get("f4") == "v");
+    copy = h;  // assigning over a moved-from hash
+    CHECK(copy.get("f0") == "changed");
+    CHECK(copy.size() == 4);
+}

@@ -94,6 +94,40 @@ TEST_CASE("listpack: heap_bytes is what the allocator holds, and shrinks after m
     CHECK(lp.heap_bytes() < full / 4);
 }
 
+TEST_CASE("listpack: one pointer; copies are deep, moves empty the source, an emptied listpack holds no block") {
+    STATIC_REQUIRE(sizeof(Listpack) == sizeof(void*));
+    Listpack lp;
+    CHECK(lp.heap_bytes() == 0);
+    for (int i = 0; i < 20; ++i) lp.push_back(numbered("e", i));
+    const std::vector<std::string> entries = forward(lp);
+
+    Listpack copy = lp;
+    lp.replace(lp.begin(), "changed");
+    lp.erase(lp.next(lp.begin()));
+    CHECK(forward(copy) == entries);
+    CHECK(backward(copy) == entries);
+
+    Listpack moved = std::move(copy);
+    CHECK(forward(moved) == entries);
+    CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from listpack is empty
+    CHECK(copy.heap_bytes() == 0);
+
+    Listpack& alias = moved;
+    moved = alias;  // self-assignment keeps the entries
+    CHECK(forward(moved) == entries);
+    copy = moved;
+    CHECK(forward(copy) == entries);
+
+    while (!moved.empty()) moved.erase(moved.begin());
+    CHECK(moved.heap_bytes() == 0);
+    CHECK(moved.begin() == moved.end());
+    moved.push_back("again");  // an emptied listpack takes a new block
+    CHECK(forward(moved) == std::vector<std::string>{"again"});
+    Listpack tail = moved.split(moved.begin());
+    CHECK(moved.heap_bytes() == 0);
+    CHECK(forward(tail) == std::vector<std::string>{"again"});
+}
+
 TEST_CASE("intset: sorted, distinct, widens for large values") {
     IntSet set;
     std::set<std::int64_t> model;
