@@ -6,9 +6,10 @@
 
 #include <array>
 #include <cstddef>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "storage/shard_mutex.h"
 
 namespace tierkv::storage {
 
@@ -34,7 +35,7 @@ public:
     ~HeldMutexes() { unlock_all(); }
 
     // Locks `mutex` (which this must not hold yet) and keeps it.
-    void lock(std::mutex& mutex) {
+    void lock(ShardMutex& mutex) {
         mutex.lock();
         if (count_ < first_.size()) {
             first_[count_] = &mutex;
@@ -43,7 +44,7 @@ public:
         }
         ++count_;
     }
-    bool holds(const std::mutex& mutex) const {
+    bool holds(const ShardMutex& mutex) const {
         for (std::size_t i = 0; i < count_; ++i) {
             if (at(i) == &mutex) return true;
         }
@@ -52,7 +53,7 @@ public:
     std::size_t size() const { return count_; }
 
 private:
-    std::mutex* at(std::size_t i) const { return i < first_.size() ? first_[i] : rest_[i - first_.size()]; }
+    ShardMutex* at(std::size_t i) const { return i < first_.size() ? first_[i] : rest_[i - first_.size()]; }
     // In the reverse order of locking.
     void unlock_all() noexcept {
         while (count_ > 0) at(--count_)->unlock();
@@ -60,8 +61,8 @@ private:
     }
 
     std::size_t count_ = 0;
-    std::array<std::mutex*, 4> first_{};
-    std::vector<std::mutex*> rest_;
+    std::array<ShardMutex*, 4> first_{};
+    std::vector<ShardMutex*> rest_;
 };
 
 }  // namespace tierkv::storage

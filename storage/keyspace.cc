@@ -165,7 +165,7 @@ thread_local const KeyLock* t_current_lock = nullptr;
 KeyLock::Current::Current(const KeyLock& lock) : previous_(t_current_lock) { t_current_lock = &lock; }
 KeyLock::Current::~Current() { t_current_lock = previous_; }
 
-std::unique_lock<std::mutex> Keyspace::lock_shard(Shard& shard) {
+std::unique_lock<ShardMutex> Keyspace::lock_shard(Shard& shard) {
     if (t_current_lock && t_current_lock->holds(shard.mutex)) return {};
     return std::unique_lock(shard.mutex);
 }
@@ -217,7 +217,7 @@ void KeyLock::record_change(std::size_t db, std::string_view key, bool had_disk_
     if (!seen) changed_.push_back(ChangedKey{db, std::string(key), had_disk_copy});
 }
 
-bool KeyLock::holds(const std::mutex& shard_mutex) const { return locks_.holds(shard_mutex); }
+bool KeyLock::holds(const ShardMutex& shard_mutex) const { return locks_.holds(shard_mutex); }
 
 // ---- Keyspace -------------------------------------------------------------
 
@@ -386,7 +386,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
 std::vector<Table> Keyspace::flush(std::optional<std::size_t> db) {
     // Every shard stays locked from the tier's clear to the last table
     // emptied: no entry can be spilled in between, to outlive the flush.
-    std::vector<std::unique_lock<std::mutex>> guards;
+    std::vector<std::unique_lock<ShardMutex>> guards;
     for (auto& shard : shards_) guards.push_back(lock_shard(*shard));
     const std::uint64_t cleared = tier_ ? tier_->queue_clear(db) : 0;
     std::vector<Table> old;

@@ -137,7 +137,7 @@ public:
 
     DbView db(std::size_t index) const { return DbView(*ks_, index, now_ms_, this); }
     std::int64_t now_ms() const { return now_ms_; }
-    bool holds(const std::mutex& shard_mutex) const;
+    bool holds(const ShardMutex& shard_mutex) const;
 
     // Durability: from start_recording() on, every key changed through this
     // lock's DbViews is listed (once, with its state before the change)
@@ -311,7 +311,7 @@ private:
     friend class DbView;
 
     struct Shard {
-        std::mutex mutex;
+        ShardMutex mutex;
         std::vector<Table> dbs;
         ShardCounters counters;
         std::mt19937_64 rng;
@@ -326,7 +326,7 @@ private:
     }
     static void touch_watched_slow(Shard& shard, std::size_t db, std::string_view key);
     // Locks `shard` unless this thread's EXEC (KeyLock::Current) holds it.
-    static std::unique_lock<std::mutex> lock_shard(Shard& shard);
+    static std::unique_lock<ShardMutex> lock_shard(Shard& shard);
 
     Table make_table();
     std::optional<std::string> random_tier_key(std::size_t db, std::int64_t now_ms);

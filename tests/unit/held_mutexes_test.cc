@@ -1,16 +1,16 @@
 #include <catch2/catch.hpp>
 
 #include <array>
-#include <mutex>
 #include <utility>
 
 #include "storage/held_mutexes.h"
 
 using tierkv::storage::HeldMutexes;
+using tierkv::storage::ShardMutex;
 
 namespace {
 // True when nobody holds the mutex (takes and releases it to find out).
-bool is_free(std::mutex& m) {
+bool is_free(ShardMutex& m) {
     if (!m.try_lock()) return false;
     m.unlock();
     return true;
@@ -18,7 +18,7 @@ bool is_free(std::mutex& m) {
 }  // namespace
 
 TEST_CASE("held mutexes stay locked while held, in place and beyond, and are all released", "[keyspace]") {
-    std::array<std::mutex, 7> mutexes;
+    std::array<ShardMutex, 7> mutexes;
     {
         HeldMutexes held;
         for (auto& m : mutexes) held.lock(m);  // 4 kept in place, 3 in the vector
@@ -27,7 +27,7 @@ TEST_CASE("held mutexes stay locked while held, in place and beyond, and are all
             CHECK(held.holds(m));
             CHECK_FALSE(is_free(m));
         }
-        std::mutex other;
+        ShardMutex other;
         CHECK_FALSE(held.holds(other));
 
         HeldMutexes moved(std::move(held));
@@ -37,7 +37,7 @@ TEST_CASE("held mutexes stay locked while held, in place and beyond, and are all
         CHECK_FALSE(is_free(mutexes[6]));
 
         HeldMutexes assigned;
-        std::mutex lone;
+        ShardMutex lone;
         assigned.lock(lone);
         assigned = std::move(moved);  // lets go of `lone`, takes the seven
         CHECK(is_free(lone));
