@@ -92,8 +92,8 @@ double measure(const Workload& w, unsigned threads, std::size_t shards, std::spa
     std::vector<std::uint64_t> read_bytes(threads, 0);
     const auto start = std::chrono::steady_clock::now();
     for (unsigned t = 0; t < threads; ++t) {
-        Keyspace& ks = *spaces[t % keyspaces];
-        pool.emplace_back([&, t] { read_bytes[t] = run_thread(ks, w, names.first(keys_each), value, 1234 + t); });
+        Keyspace* ks = spaces[t % keyspaces].get();
+        pool.emplace_back([&, ks, t] { read_bytes[t] = run_thread(*ks, w, names.first(keys_each), value, 1234 + t); });
     }
     for (auto& th : pool) th.join();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
