@@ -19,6 +19,10 @@ struct EncodingLimits {
     int list_max_listpack_size = -2;
     std::size_t zset_max_listpack_entries = 128;
     std::size_t zset_max_listpack_value = 64;
+    // Redis's LISTPACK_MAX_SAFETY_SIZE: a hash whose listpack would grow
+    // past this becomes a hash table whatever the settings above say (a
+    // hash's ForwardListpack cannot pass 4 GiB). Not a setting.
+    std::size_t listpack_max_bytes = std::size_t{1} << 30;
 };
 
 // The live settings, changed by CONFIG SET while commands read them.

@@ -12,7 +12,7 @@ std::size_t HashValue::heap_bytes() const {
 
 std::optional<std::string_view> HashValue::get(std::string_view field) const {
     if (!dict_) {
-        const Listpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+        const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
         if (p == listpack_.end()) return std::nullopt;
         return listpack_.at(listpack_.next(p));
     }
@@ -23,9 +23,12 @@ std::optional<std::string_view> HashValue::get(std::string_view field) const {
 
 bool HashValue::set(std::string_view field, std::string_view value, const EncodingLimits& limits) {
     if (!dict_) {
-        const bool too_long = field.size() > limits.hash_max_listpack_value || value.size() > limits.hash_max_listpack_value;
+        const bool too_long =
+            field.size() > limits.hash_max_listpack_value || value.size() > limits.hash_max_listpack_value ||
+            listpack_.bytes() + ForwardListpack::entry_bytes(field.size()) + ForwardListpack::entry_bytes(value.size()) >
+                limits.listpack_max_bytes;
         if (!too_long) {
-            const Listpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+            const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
             if (p != listpack_.end()) {
                 listpack_.replace(listpack_.next(p), value);
                 return false;
@@ -44,7 +47,7 @@ bool HashValue::set(std::string_view field, std::string_view value, const Encodi
 
 bool HashValue::erase(std::string_view field) {
     if (!dict_) {
-        const Listpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+        const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
         if (p == listpack_.end()) return false;
         listpack_.erase(p, listpack_.next(listpack_.next(p)), 2);
         return true;
@@ -55,7 +58,7 @@ bool HashValue::erase(std::string_view field) {
 HashValue::Pair HashValue::random(std::mt19937_64& rng) const {
     if (!dict_) {
         const std::size_t i = std::uniform_int_distribution<std::size_t>(0, listpack_.size() / 2 - 1)(rng);
-        const Listpack::Pos p = listpack_.seek(2 * i);
+        const ForwardListpack::Pos p = listpack_.seek(2 * i);
         return {listpack_.at(p), listpack_.at(listpack_.next(p))};
     }
     const auto [field, value] = dict_->random(rng);

@@ -48,8 +48,8 @@ public:
     template <class Visit>
     void for_each(Visit&& visit) const {
         if (!dict_) {
-            for (Listpack::Pos p = listpack_.begin(); p < listpack_.end();) {
-                const Listpack::Pos value = listpack_.next(p);
+            for (ForwardListpack::Pos p = listpack_.begin(); p < listpack_.end();) {
+                const ForwardListpack::Pos value = listpack_.next(p);
                 visit(listpack_.at(p), listpack_.at(value));
                 p = listpack_.next(value);
             }
@@ -83,7 +83,7 @@ private:
 
     // A listpack until it becomes a hash table (dict_ set, listpack_ empty):
     // two pointers, so a small hash costs little beside its listpack.
-    Listpack listpack_;
+    ForwardListpack listpack_;
     std::unique_ptr<Dict<std::string>> dict_;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "storage/memory.h"
 
@@ -70,34 +71,39 @@ LengthField read_backward(const char* end) {
 }
 
 // Writes the whole entry for `value` at `out` (entry_bytes(value.size()) bytes).
+template <bool kBackLinks>
 void encode(char* out, std::string_view value) {
     char* p = write_forward(out, value.size());
     if (!value.empty()) std::memcpy(p, value.data(), value.size());
     p += value.size();
-    write_backward(p, static_cast<std::size_t>(p - out));
+    if constexpr (kBackLinks) write_backward(p, static_cast<std::size_t>(p - out));
 }
 
 }  // namespace
 
-std::size_t Listpack::entry_bytes(std::size_t value_size) {
+template <bool kBackLinks>
+std::size_t BasicListpack<kBackLinks>::entry_bytes(std::size_t value_size) {
     const std::size_t body = varint_size(value_size) + value_size;
-    return body + varint_size(body);
+    return kBackLinks ? body + varint_size(body) : body;
 }
 
-Listpack::Listpack(const Listpack& other) {
+template <bool kBackLinks>
+BasicListpack<kBackLinks>::BasicListpack(const BasicListpack& other) {
     if (other.empty()) return;
     reserve_exact(other.bytes());
     std::memcpy(data(), other.data(), other.bytes());
-    block_->bytes = other.bytes();
-    block_->count = other.size();
+    block_->bytes = static_cast<Count>(other.bytes());
+    block_->count = static_cast<Count>(other.size());
 }
 
-Listpack& Listpack::operator=(const Listpack& other) {
-    if (this != &other) *this = Listpack(other);
+template <bool kBackLinks>
+BasicListpack<kBackLinks>& BasicListpack<kBackLinks>::operator=(const BasicListpack& other) {
+    if (this != &other) *this = BasicListpack(other);
     return *this;
 }
 
-Listpack& Listpack::operator=(Listpack&& other) noexcept {
+template <bool kBackLinks>
+BasicListpack<kBackLinks>& BasicListpack<kBackLinks>::operator=(BasicListpack&& other) noexcept {
     if (this != &other) {
         clear();
         block_ = std::exchange(other.block_, nullptr);
@@ -105,12 +111,16 @@ Listpack& Listpack::operator=(Listpack&& other) noexcept {
     return *this;
 }
 
-std::size_t Listpack::heap_bytes() const { return block_ ? block_size(block_) : 0; }
+template <bool kBackLinks>
+std::size_t BasicListpack<kBackLinks>::heap_bytes() const { return block_ ? block_size(block_) : 0; }
 
-std::size_t Listpack::capacity() const { return block_ ? block_size(block_) - sizeof(Header) : 0; }
+template <bool kBackLinks>
+std::size_t BasicListpack<kBackLinks>::capacity() const { return block_ ? block_size(block_) - sizeof(Header) : 0; }
 
-void Listpack::reserve_exact(std::size_t size) {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::reserve_exact(std::size_t size) {
     if (size <= capacity()) return;
+    if (size > kMaxBytes) throw std::length_error("listpack too large");
     const bool fresh = block_ == nullptr;
     void* grown = std::realloc(block_, allocation_size(sizeof(Header) + size));
     if (!grown) throw std::bad_alloc();
@@ -118,13 +128,15 @@ void Listpack::reserve_exact(std::size_t size) {
     if (fresh) new (block_) Header{0, 0};
 }
 
-void Listpack::shift_tail(Pos from, Pos to) {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::shift_tail(Pos from, Pos to) {
     const std::size_t tail = bytes() - from;
     if (tail > 0) std::memmove(data() + to, data() + from, tail);
-    block_->bytes = to + tail;
+    block_->bytes = static_cast<Count>(to + tail);
 }
 
-void Listpack::maybe_shrink() {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::maybe_shrink() {
     if (!block_) return;
     if (block_->count == 0) {
         clear();
@@ -138,37 +150,47 @@ void Listpack::maybe_shrink() {
     }
 }
 
-Listpack::Pos Listpack::next(Pos pos) const {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::next(Pos pos) const {
     const LengthField h = read_forward(data() + pos);
     const std::size_t body = h.size + h.length;
-    return pos + body + varint_size(body);
+    return pos + (kBackLinks ? body + varint_size(body) : body);
 }
 
-Listpack::Pos Listpack::prev(Pos pos) const {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::prev(Pos pos) const
+    requires kBackLinks
+{
     assert(pos > 0);
     const LengthField back = read_backward(data() + pos);
     return pos - back.size - back.length;
 }
 
-std::string_view Listpack::at(Pos pos) const {
+template <bool kBackLinks>
+std::string_view BasicListpack<kBackLinks>::at(Pos pos) const {
     const LengthField h = read_forward(data() + pos);
     return std::string_view(data() + pos + h.size, h.length);
 }
 
-Listpack::Pos Listpack::seek(std::size_t index) const {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::seek(std::size_t index) const {
     const std::size_t count = size();
     assert(index < count);
-    if (index <= count / 2) {
+    if (!kBackLinks || index <= count / 2) {
         Pos pos = begin();
         while (index-- > 0) pos = next(pos);
         return pos;
     }
-    Pos pos = end();
-    for (std::size_t steps = count - index; steps > 0; --steps) pos = prev(pos);
-    return pos;
+    if constexpr (kBackLinks) {
+        Pos pos = end();
+        for (std::size_t steps = count - index; steps > 0; --steps) pos = prev(pos);
+        return pos;
+    }
+    return end();  // not reached: a forward-only listpack walks from the front
 }
 
-Listpack::Pos Listpack::find(std::string_view value, Pos from, std::size_t step) const {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::find(std::string_view value, Pos from, std::size_t step) const {
     for (Pos pos = from; pos < end();) {
         if (at(pos) == value) return pos;
         for (std::size_t i = 0; i < step && pos < end(); ++i) pos = next(pos);
@@ -176,63 +198,73 @@ Listpack::Pos Listpack::find(std::string_view value, Pos from, std::size_t step)
     return end();
 }
 
-Listpack::Pos Listpack::insert(Pos pos, std::string_view value) {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::insert(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
     reserve_exact(bytes() + size);
     shift_tail(pos, pos + size);
-    encode(data() + pos, value);
+    encode<kBackLinks>(data() + pos, value);
     ++block_->count;
     return pos;
 }
 
-Listpack::Pos Listpack::erase(Pos pos) {
+template <bool kBackLinks>
+typename BasicListpack<kBackLinks>::Pos BasicListpack<kBackLinks>::erase(Pos pos) {
     shift_tail(next(pos), pos);
     --block_->count;
     maybe_shrink();
     return pos;
 }
 
-void Listpack::erase(Pos first, Pos last, std::size_t count) {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::erase(Pos first, Pos last, std::size_t count) {
     if (count == 0) return;
     shift_tail(last, first);
-    block_->count -= count;
+    block_->count -= static_cast<Count>(count);
     maybe_shrink();
 }
 
-void Listpack::replace(Pos pos, std::string_view value) {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::replace(Pos pos, std::string_view value) {
     const std::size_t size = entry_bytes(value.size());
     const Pos old_end = next(pos);
     if (pos + size > old_end) reserve_exact(bytes() + (pos + size - old_end));
     shift_tail(old_end, pos + size);
-    encode(data() + pos, value);
+    encode<kBackLinks>(data() + pos, value);
     maybe_shrink();
 }
 
-Listpack Listpack::split(Pos pos) {
-    Listpack tail;
+template <bool kBackLinks>
+BasicListpack<kBackLinks> BasicListpack<kBackLinks>::split(Pos pos) {
+    BasicListpack tail;
     if (pos >= end()) return tail;
     const std::size_t tail_bytes = end() - pos;
     tail.reserve_exact(tail_bytes);
     std::memcpy(tail.data(), data() + pos, tail_bytes);
-    tail.block_->bytes = tail_bytes;
+    tail.block_->bytes = static_cast<Count>(tail_bytes);
     for (Pos p = tail.begin(); p < tail.end(); p = tail.next(p)) ++tail.block_->count;
-    block_->bytes = pos;
+    block_->bytes = static_cast<Count>(pos);
     block_->count -= tail.block_->count;
     maybe_shrink();
     return tail;
 }
 
-void Listpack::append(const Listpack& other) {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::append(const BasicListpack& other) {
     if (other.empty()) return;
     reserve_exact(bytes() + other.bytes());
     std::memcpy(data() + bytes(), other.data(), other.bytes());
-    block_->bytes += other.bytes();
-    block_->count += other.size();
+    block_->bytes += static_cast<Count>(other.bytes());
+    block_->count += static_cast<Count>(other.size());
 }
 
-void Listpack::clear() {
+template <bool kBackLinks>
+void BasicListpack<kBackLinks>::clear() {
     std::free(block_);
     block_ = nullptr;
 }
+
+template class BasicListpack<true>;
+template class BasicListpack<false>;
 
 }  // namespace tierkv::storage

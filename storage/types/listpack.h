@@ -1,7 +1,10 @@
 // Strings packed one after another in one heap block, like Redis's listpack:
 // the compact encoding of small hashes and sets and the chunks of a list.
-// Each entry is its length (LEB128), its bytes, then its own size again
-// written backwards, so the block can be walked from either end.
+// Each entry is its length (LEB128) and its bytes. A Listpack follows them
+// with the entry's own size again, written backwards, so the block can be
+// walked from either end (lists, sets, sorted sets); a ForwardListpack
+// leaves that out and is walked from the front only (hashes: a byte less
+// per field and per value).
 //
 // Positions are byte offsets of entries; end() is one past the last entry.
 // Inserting or erasing invalidates later positions.
@@ -9,25 +12,35 @@
 // The object is one pointer (null while empty): the block starts with the
 // entries' byte and entry counts, so a small hash or set costs its block
 // and nothing beside it. The block grows to the allocator's size class.
+// A ForwardListpack keeps its counts in 4 bytes each (a hash's block of 10
+// short fields and values then fits 160 bytes, not 192); its user keeps it
+// well below kMaxBytes (a bigger block throws std::length_error).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace tierkv::storage {
 
-class Listpack {
+template <bool kBackLinks>
+class BasicListpack {
 public:
     using Pos = std::size_t;
+    // Byte and entry counts: 4 bytes each without back links.
+    using Count = std::conditional_t<kBackLinks, std::size_t, std::uint32_t>;
+    static constexpr std::size_t kMaxBytes = std::numeric_limits<Count>::max();
 
-    Listpack() = default;
-    Listpack(const Listpack& other);
-    Listpack(Listpack&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
-    Listpack& operator=(const Listpack& other);
-    Listpack& operator=(Listpack&& other) noexcept;
-    ~Listpack() { clear(); }
+    BasicListpack() = default;
+    BasicListpack(const BasicListpack& other);
+    BasicListpack(BasicListpack&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    BasicListpack& operator=(const BasicListpack& other);
+    BasicListpack& operator=(BasicListpack&& other) noexcept;
+    ~BasicListpack() { clear(); }
 
     std::size_t size() const { return block_ ? block_->count : 0; }
     bool empty() const { return size() == 0; }
@@ -38,10 +51,11 @@ public:
     Pos begin() const { return 0; }
     Pos end() const { return bytes(); }
     Pos next(Pos pos) const;
-    Pos prev(Pos pos) const;  // pos > begin()
+    Pos prev(Pos pos) const  // pos > begin()
+        requires kBackLinks;
     std::string_view at(Pos pos) const;
     // The position of the index-th entry (index < size()), walked from the
-    // nearer end.
+    // nearer end (from the front without back links).
     Pos seek(std::size_t index) const;
     // The first entry equal to `value` at or after `from`, looking at every
     // `step`-th entry (2 visits the fields of field/value pairs); end() if none.
@@ -57,8 +71,8 @@ public:
     void erase(Pos first, Pos last, std::size_t count);
     void replace(Pos pos, std::string_view value);
     // Moves the entries from `pos` on into the returned listpack.
-    Listpack split(Pos pos);
-    void append(const Listpack& other);
+    BasicListpack split(Pos pos);
+    void append(const BasicListpack& other);
     void clear();
 
     // What an entry of `value_size` bytes takes in the block.
@@ -66,8 +80,8 @@ public:
 
 private:
     struct Header {
-        std::size_t bytes;  // of the entries that follow
-        std::size_t count;  // entries
+        Count bytes;  // of the entries that follow
+        Count count;  // entries (each takes a byte or more, so no more than bytes)
     };
 
     const char* data() const { return reinterpret_cast<const char*>(block_ + 1); }
@@ -84,5 +98,11 @@ private:
 
     Header* block_ = nullptr;
 };
+
+using Listpack = BasicListpack<true>;
+using ForwardListpack = BasicListpack<false>;
+
+extern template class BasicListpack<true>;
+extern template class BasicListpack<false>;
 
 }  // namespace tierkv::storage

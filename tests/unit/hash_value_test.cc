@@ -83,6 +83,29 @@ TEST_CASE("hash: a field or value longer than hash-max-listpack-value converts")
     }
 }
 
+TEST_CASE("hash: a listpack that would pass its byte ceiling converts whole, by insert or by a longer value") {
+    EncodingLimits limits;
+    limits.hash_max_listpack_value = 1000;
+    limits.listpack_max_bytes = 300;
+    HashValue h;
+    for (int i = 0; i < 4; ++i) CHECK(h.set(numbered("f", i), std::string(50, 'a'), limits));
+    CHECK(h.encoding() == HashValue::Encoding::kListpack);  // 4 * (3 + 51) = 216 bytes
+    // A longer value for f0: 216 + 3 + 101 would pass the ceiling.
+    CHECK_FALSE(h.set("f0", std::string(100, 'b'), limits));
+    CHECK(h.encoding() == HashValue::Encoding::kHashtable);
+    CHECK(h.size() == 4);
+    CHECK(h.get("f0") == std::string(100, 'b'));
+    CHECK(h.get("f3") == std::string(50, 'a'));
+
+    HashValue g;
+    for (int i = 0; i < 5; ++i) CHECK(g.set(numbered("f", i), std::string(50, 'a'), limits));
+    CHECK(g.encoding() == HashValue::Encoding::kListpack);  // 270 bytes
+    CHECK(g.set("f5", std::string(50, 'a'), limits));      // 270 + 54 would pass 300
+    CHECK(g.encoding() == HashValue::Encoding::kHashtable);
+    CHECK(g.size() == 6);
+    CHECK(g.get("f4") == std::string(50, 'a'));
+}
+
 TEST_CASE("hash: random picks only present fields, and reaches all of them") {
     std::mt19937_64 rng(1);
     for (std::size_t n : {5, 300}) {
