@@ -1,9 +1,10 @@
 // Command name -> position in the command table, ignoring ASCII case.
-// Every command a client sends is looked up here (a pipelined one twice:
-// once to prefetch its key, once to run it), so a lookup is one hash of the
-// name and usually one comparison: open addressing over a power-of-two
-// array kept at most a quarter full, no lowered copy of the name, no
-// locale. Names are added at start-up and by rename-command only.
+// Every command a client sends is looked up here once (a pipelined one by
+// the look-ahead, which passes what it found on), so a lookup is one pass
+// that lowers the name into a stack buffer while hashing it, and usually
+// one comparison: open addressing over a power-of-two array kept at most a
+// quarter full, no heap copy, no locale. Names are added at start-up and by
+// rename-command only.
 #pragma once
 
 #include <cstdint>

@@ -76,7 +76,6 @@ inline std::string_view Entry::key() const {
     return {at + sizeof(size), size};
 }
 
-
 // A gauge several tables add their memory to (the keyspace's total).
 using MemoryGauge = std::atomic<std::int64_t>;
 
@@ -109,9 +108,9 @@ public:
     void prefetch_node(std::uint64_t hash) const {
         if (buckets_.empty()) return;
         if (const Node* node = buckets_[index(hash)].get()) {
-            // The header, the key and an embedded value: three lines hold a
-            // node of up to 160 bytes (a short key with a ~100-byte value)
-            // wherever it starts; the reply copies the value right away.
+            // The header, the key and an embedded value: the node's first
+            // three lines hold most of a 160-byte node (a short key with a
+            // ~100-byte value); the reply copies the value right away.
             const auto* bytes = reinterpret_cast<const char*>(node);
             __builtin_prefetch(bytes);
             __builtin_prefetch(bytes + 64);
