@@ -30,7 +30,7 @@ Entry* DbView::find(std::string_view key) {
     auto& shard = *ks_->shards_[ks_->shard_index(h)];
     Table& table = shard.dbs[db_];
     Entry* e = table.find(key, h);
-    if (e && e->expired(now_ms_)) {
+    if (e && table.expired(*e, now_ms_)) {
         table.erase(key, h);
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
         Keyspace::touch_watched(shard, db_, key);
@@ -121,10 +121,12 @@ bool DbView::erase(std::string_view key) {
 
 void DbView::set_expire(Entry& entry, std::int64_t expire_at_ms) {
     Table& table = table_for(ks_->hash(entry.key()));
-    if (entry.expire_at_ms != expire_at_ms) dirty(table, entry);
+    if (table.expire_at(entry) != expire_at_ms) dirty(table, entry);
     modified(entry.key());
     table.set_expire(entry, expire_at_ms);
 }
+
+std::int64_t DbView::expire_at(const Entry& entry) { return table_for(ks_->hash(entry.key())).expire_at(entry); }
 
 void DbView::touch(Entry& entry) { table_for(ks_->hash(entry.key())).touch(entry, ks_->clock_seconds(now_ms_)); }
 
@@ -145,8 +147,8 @@ void DbView::write_through(std::string_view key, bool had_disk_copy) {
     Table& table = table_for(h);
     Tier& tier = *ks_->tier_;
     Entry* e = table.find(key, h);
-    if (e && !e->expired(now_ms_)) {
-        tier.write_through(db_, key, ks_->record_of(*e), !e->disk_copy);
+    if (e && !table.expired(*e, now_ms_)) {
+        tier.write_through(db_, key, ks_->record_of(table, *e), !e->disk_copy);
         table.set_disk_copy(*e, true);
     } else if (had_disk_copy) {
         tier.forget(db_, key, true);
@@ -207,8 +209,9 @@ void Keyspace::unwatch(std::size_t db, std::string_view key, const WatchFlag* fl
 
 bool Keyspace::expired_in_memory(std::size_t db, std::string_view key, std::int64_t now_ms) {
     const std::uint64_t h = hash(key);
-    const Entry* e = shards_[shard_index(h)]->dbs[db].find(key, h);
-    return e && e->expired(now_ms);
+    Table& table = shards_[shard_index(h)]->dbs[db];
+    const Entry* e = table.find(key, h);
+    return e && table.expired(*e, now_ms);
 }
 
 void KeyLock::record_change(std::size_t db, std::string_view key, bool had_disk_copy) const {
@@ -291,8 +294,9 @@ std::vector<std::string> Keyspace::keys(std::size_t db, std::string_view pattern
     const bool all = pattern == "*";
     for (auto& shard : shards_) {
         const auto guard = lock_shard(*shard);
-        shard->dbs[db].for_each([&](const Entry& e) {
-            if (!e.expired(now_ms) && (all || glob_match(pattern, e.key()))) out.push_back(std::string(e.key()));
+        const Table& table = shard->dbs[db];
+        table.for_each([&](const Entry& e) {
+            if (!table.expired(e, now_ms) && (all || glob_match(pattern, e.key()))) out.push_back(std::string(e.key()));
         });
     }
     if (tier_) {
@@ -328,9 +332,10 @@ std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::s
     std::size_t examined = 0;
     std::size_t buckets = 0;
     const bool all = pattern == "*";
+    const Table* table = nullptr;  // the one being walked
     auto visit = [&](const Entry& e) {
         ++examined;
-        if (e.expired(now_ms)) return;
+        if (table->expired(e, now_ms)) return;
         if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key())) return;
         out.push_back(std::string(e.key()));
@@ -338,12 +343,12 @@ std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::s
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
             const auto guard = lock_shard(*shards_[shard]);
-            const Table& table = shards_[shard]->dbs[db];
-            if (table.size() == 0) {
+            table = &shards_[shard]->dbs[db];
+            if (table->size() == 0) {
                 table_cursor = 0;  // nothing to return, and empty shards cost no budget
             } else {
                 do {
-                    table_cursor = table.scan(table_cursor, visit);
+                    table_cursor = table->scan(table_cursor, visit);
                     ++buckets;
                 } while (table_cursor != 0 && examined < count && buckets < max_buckets);
             }
@@ -375,7 +380,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         Table& table = shard.dbs[db];
         Entry* e = table.random_entry(rng);
         if (!e) continue;  // emptied since it was counted
-        if (!e->expired(now_ms)) return std::string(e->key());
+        if (!table.expired(*e, now_ms)) return std::string(e->key());
         const std::string key(e->key());
         table.erase(key, hash(key));
         shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
@@ -447,7 +452,7 @@ std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_st
                 const std::size_t n = std::min(kSamples, table.volatile_size());
                 for (; sampled < n && table.volatile_size() > 0; ++sampled) {
                     Entry& e = *table.random_volatile(shard.rng);
-                    if (e.expired(now_ms)) {
+                    if (table.expired(e, now_ms)) {
                         std::string key(e.key());
                         table.erase(key, hash(key));
                         touch_watched(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key);
@@ -524,7 +529,7 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
         const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());
-        TierRecord record = record_of(*victim);
+        TierRecord record = record_of(*fullest, *victim);
         record.value = fullest->take_value(*victim);
         tier_->spill(db, key, record);
     } else if (!tier_) {
@@ -692,8 +697,9 @@ bool Keyspace::add_moved_keys(std::size_t db, std::uint64_t since, std::string_v
             const std::uint64_t h = hash(key);
             Shard& shard = *shards_[shard_index(h)];
             const auto guard = lock_shard(shard);
-            const Entry* e = shard.dbs[db].find(key, h);
-            if (e && !e->expired(now_ms)) found = e->value.type();
+            Table& table = shard.dbs[db];
+            const Entry* e = table.find(key, h);
+            if (e && !table.expired(*e, now_ms)) found = e->value.type();
         }
         if (!found) {
             if (std::optional<TierRecord> record = tier_->read(db, key, now_ms)) found = record->value.type();
@@ -724,8 +730,9 @@ std::vector<std::string> Keyspace::keys_on_disk(std::size_t db, std::span<const 
         const std::uint64_t h = hash(key);
         Shard& shard = *shards_[shard_index(h)];
         std::lock_guard guard(shard.mutex);
-        const Entry* e = shard.dbs[db].find(key, h);
-        if (e && !e->expired(now_ms)) continue;
+        Table& table = shard.dbs[db];
+        const Entry* e = table.find(key, h);
+        if (e && !table.expired(*e, now_ms)) continue;
         if (tier_->queued(db, key)) continue;  // the queue answers: no disk read needed
         if (tier_->may_contain(db, key)) out.emplace_back(key);
     }
@@ -752,8 +759,8 @@ void Keyspace::adopt_promoted(Table& table, Entry& e, std::size_t) {
     tier_->note_promotion();
 }
 
-TierRecord Keyspace::record_of(const Entry& e) const {
-    return TierRecord{e.value, e.expire_at_ms, start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000,
+TierRecord Keyspace::record_of(const Table& table, const Entry& e) const {
+    return TierRecord{e.value, table.expire_at(e), start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000,
                       e.lfu_counter};
 }
 
@@ -771,11 +778,11 @@ void Keyspace::spill_all(std::int64_t now_ms) {
         for (std::size_t db = 0; db < shard->dbs.size(); ++db) {
             Table& table = shard->dbs[db];
             table.for_each([&](Entry& e) {
-                if (e.expired(now_ms)) return;
+                if (table.expired(e, now_ms)) return;
                 hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, std::string(e.key())}});
                 if (e.disk_copy) return;  // the tier has it already
                 tier_->spill(db, e.key(),
-                             TierRecord{std::move(e.value), e.expire_at_ms,
+                             TierRecord{std::move(e.value), table.expire_at(e),
                                         start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});
             });
             table = make_table();

@@ -91,6 +91,8 @@ public:
     ValueEdit edit(Entry& entry);
     bool erase(std::string_view key);
     void set_expire(Entry& entry, std::int64_t expire_at_ms);
+    // The entry's expiry time in unix ms; 0 when it has none.
+    std::int64_t expire_at(const Entry& entry);
     void touch(Entry& entry);
 
     // Durability (writes through to the tier): whether the tier holds the
@@ -359,7 +361,7 @@ private:
                             std::optional<ValueType> type, std::int64_t now_ms);
     std::uint64_t save_scan(ScanState state);
     std::optional<ScanState> take_scan(std::uint64_t cursor);
-    TierRecord record_of(const Entry& e) const;
+    TierRecord record_of(const Table& table, const Entry& e) const;
     // Under the shard's lock: `e` came back from the tier, which keeps its
     // copy until the entry changes.
     void adopt_promoted(Table& table, Entry& e, std::size_t db);

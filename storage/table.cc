@@ -84,7 +84,7 @@ Table::Table(Table&& other) noexcept
     : buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
       disk_copies_(std::exchange(other.disk_copies_, 0)),
-      expiring_(std::move(other.expiring_)),
+      expires_(std::move(other.expires_)),
       policy_(std::move(other.policy_)),
       bytes_(std::exchange(other.bytes_, 0)),
       policy_bytes_(std::exchange(other.policy_bytes_, 0)),
@@ -97,7 +97,7 @@ Table& Table::operator=(Table&& other) noexcept {
         buckets_ = std::move(other.buckets_);
         size_ = std::exchange(other.size_, 0);
         disk_copies_ = std::exchange(other.disk_copies_, 0);
-        expiring_ = std::move(other.expiring_);
+        expires_ = std::move(other.expires_);
         policy_ = std::move(other.policy_);
         bytes_ = std::exchange(other.bytes_, 0);
         policy_bytes_ = std::exchange(other.policy_bytes_, 0);
@@ -142,7 +142,7 @@ std::int64_t Table::recount_memory_bytes() const {
     std::int64_t bytes = policy_bytes_;
     for_each([&](const Entry& e) { bytes += entry_bytes(e); });
     bytes += static_cast<std::int64_t>(allocation_size(buckets_.capacity() * sizeof(NodePtr)));
-    bytes += static_cast<std::int64_t>(allocation_size(expiring_.capacity_bytes()));
+    bytes += static_cast<std::int64_t>(allocation_size(expires_.capacity_bytes()));
     return bytes;
 }
 
@@ -244,18 +244,18 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
 
 template <typename Change>
 void Table::charge_expiring(Change change) {
-    const std::size_t before = expiring_.capacity_bytes();
+    const std::size_t before = expires_.capacity_bytes();
     change();
-    if (expiring_.capacity_bytes() != before) {
-        charge(static_cast<std::int64_t>(allocation_size(expiring_.capacity_bytes())) -
+    if (expires_.capacity_bytes() != before) {
+        charge(static_cast<std::int64_t>(allocation_size(expires_.capacity_bytes())) -
                static_cast<std::int64_t>(allocation_size(before)));
     }
 }
 
 void Table::drop_volatile(Entry& entry) {
     if (!entry.has_expiry()) return;
-    charge_expiring([&] { expiring_.erase(&entry); });
-    entry.expire_at_ms = 0;
+    charge_expiring([&] { expires_.erase(&entry); });
+    entry.has_expiry_ = false;
 }
 
 void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
@@ -263,8 +263,8 @@ void Table::set_expire(Entry& entry, std::int64_t expire_at_ms) {
         drop_volatile(entry);
         return;
     }
-    if (!entry.has_expiry()) charge_expiring([&] { expiring_.insert(&entry); });
-    entry.expire_at_ms = expire_at_ms;
+    charge_expiring([&] { expires_.insert_or_assign(&entry, expire_at_ms); });
+    entry.has_expiry_ = true;
 }
 
 void Table::relink_nodes(bool with_links) {
@@ -276,16 +276,17 @@ void Table::relink_nodes(bool with_links) {
             NodePtr moved = make_node(old.key(), with_links, embeddable_size(old.value));
             Entry& entry = moved->entry;
             store_value(entry, std::move(old.value));
-            entry.expire_at_ms = old.expire_at_ms;
             entry.last_access_s = old.last_access_s;
             entry.lfu_counter = old.lfu_counter;
             entry.policy_bits = old.policy_bits;
             entry.disk_copy = old.disk_copy;
             if (old.has_expiry()) {
+                const std::int64_t expire_at_ms = expire_at(old);
                 charge_expiring([&] {
-                    expiring_.erase(&old);
-                    expiring_.insert(&entry);
+                    expires_.erase(&old);
+                    expires_.insert_or_assign(&entry, expire_at_ms);
                 });
+                entry.has_expiry_ = true;
             }
             moved->next = std::move((*link)->next);
             charge(entry_bytes(entry) - old_bytes);
@@ -364,7 +365,7 @@ void Table::clear() {
         while (head) head = std::move(head->next);
     }
     charge_vector(buckets_, [&] { decltype(buckets_)().swap(buckets_); });
-    charge_expiring([&] { expiring_.clear(); });
+    charge_expiring([&] { expires_.clear(); });
     size_ = 0;
     disk_copies_ = 0;
     // What is left is the policy's own bookkeeping.

@@ -18,7 +18,7 @@
 
 #include "storage/eviction_policy.h"
 #include "storage/key_hash.h"
-#include "storage/pointer_set.h"
+#include "storage/pointer_map.h"
 #include "storage/value.h"
 
 namespace tierkv::storage {
@@ -28,9 +28,10 @@ struct Entry {
     // holds in order: PolicyLinks (when has_policy_links), the key's length
     // (only for keys of kLongKey bytes or more), the key, and the value's
     // bytes when the table embedded them (Value::embedded()). So a key with
-    // a short string value costs one allocation. Keep the entry 32 bytes.
+    // a short string value costs one allocation. Keep the entry 24 bytes.
+    // A key's expiry time is in its table (Table::expire_at), not here:
+    // most keys have none.
     Value value;
-    std::int64_t expire_at_ms = 0;  // unix time in ms; 0 = no expiry
     std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
     // Eviction policy state: Redis's logarithmic access counter (LFU) and a
     // few policy bits; queue links are in PolicyLinks.
@@ -43,11 +44,12 @@ struct Entry {
     bool has_policy_links : 1 = false;
 
     std::string_view key() const;
-    bool has_expiry() const { return expire_at_ms != 0; }
-    bool expired(std::int64_t now_ms) const { return expire_at_ms != 0 && expire_at_ms <= now_ms; }
+    // The table holds an expiry time for this entry (Table::expire_at).
+    bool has_expiry() const { return has_expiry_; }
 
 private:
     friend class Table;
+    bool has_expiry_ : 1 = false;
     static constexpr std::uint8_t kLongKey = 255;
     std::uint8_t key_size_ = 0;  // the key's length, or kLongKey: then it is in the tail
     const char* tail() const;
@@ -93,7 +95,7 @@ public:
     // Bytes the allocator holds for the entries, their keys and values, the
     // buckets and the policy's own bookkeeping.
     std::int64_t memory_bytes() const { return bytes_; }
-    std::size_t volatile_size() const { return expiring_.size(); }
+    std::size_t volatile_size() const { return expires_.size(); }
     std::size_t bucket_count() const { return buckets_.size(); }
 
     // `hash` is key_hash(key), computed once by the caller.
@@ -151,11 +153,20 @@ public:
     void set_policy(std::unique_ptr<EvictionPolicy> policy);
 
     void set_expire(Entry& entry, std::int64_t expire_at_ms);  // 0 removes the expiry
+    // The entry's expiry time in unix ms; 0 when it has none.
+    std::int64_t expire_at(const Entry& entry) const {
+        return entry.has_expiry() ? *expires_.find(&entry) : 0;
+    }
+    bool expired(const Entry& entry, std::int64_t now_ms) const {
+        return entry.has_expiry() && expire_at(entry) <= now_ms;
+    }
 
     // A random key with an expiry, for sampling; nullptr when none.
-    Entry* random_volatile(std::mt19937_64& rng) { return expiring_.random(rng); }
+    Entry* random_volatile(std::mt19937_64& rng) { return expires_.random(rng); }
     template <class Visit>
-    void for_each_volatile(Visit&& visit) { expiring_.for_each(visit); }
+    void for_each_volatile(Visit&& visit) {
+        expires_.for_each([&](Entry& entry, std::int64_t) { visit(entry); });
+    }
 
     // Visits the bucket `cursor` points at and returns the next cursor, 0 when
     // the walk is complete.
@@ -184,8 +195,8 @@ private:
         NodePtr next;
         Entry entry;  // last, so the tail follows it directly
     };
-    static_assert(sizeof(Entry) == 32 && sizeof(Node) == sizeof(NodePtr) + sizeof(Entry),
-                  "a node is 40 bytes before its tail: a 16-byte key and a 100-byte value fill 160");
+    static_assert(sizeof(Entry) == 24 && sizeof(Node) == sizeof(NodePtr) + sizeof(Entry),
+                  "a node is 32 bytes before its tail");
     static const Node& node_of(const Entry& entry) {
         return *reinterpret_cast<const Node*>(reinterpret_cast<const char*>(&entry) - sizeof(NodePtr));
     }
@@ -208,7 +219,7 @@ private:
     // Charges growth or shrinkage of a vector's heap block.
     template <typename Vector, typename Change>
     void charge_vector(Vector& vec, Change change);
-    // Charges a change of the expiring set's slot array.
+    // Charges a change of the expiry map's slot array.
     template <typename Change>
     void charge_expiring(Change change);
     void charge_policy();
@@ -216,9 +227,10 @@ private:
     std::vector<NodePtr> buckets_;
     std::size_t size_ = 0;
     std::size_t disk_copies_ = 0;
-    // Entries with an expiry, for sampling by the active expiry cycle and
-    // volatile-* eviction. Non-owning: nodes never move in memory.
-    PointerSet<Entry> expiring_;
+    // The expiry time (unix ms) of each entry that has one; sampled by the
+    // active expiry cycle and volatile-* eviction. Non-owning: nodes never
+    // move in memory.
+    PointerMap<Entry, std::int64_t> expires_;
     std::unique_ptr<EvictionPolicy> policy_;  // null: no eviction
     std::int64_t bytes_ = 0;
     std::int64_t policy_bytes_ = 0;  // policy_->overhead_bytes() as last charged

@@ -57,11 +57,13 @@ std::optional<ExpireCondition> parse_expire_condition(CommandContext& ctx) {
     return cond;
 }
 
-bool condition_allows(const ExpireCondition& cond, const Entry& e, std::int64_t when_ms) {
-    if (cond.nx && e.has_expiry()) return false;
-    if (cond.xx && !e.has_expiry()) return false;
-    if (cond.gt && (!e.has_expiry() || when_ms <= e.expire_at_ms)) return false;
-    if (cond.lt && e.has_expiry() && when_ms >= e.expire_at_ms) return false;
+// `expire_at_ms` is the key's current expiry time, 0 when it has none.
+bool condition_allows(const ExpireCondition& cond, std::int64_t expire_at_ms, std::int64_t when_ms) {
+    const bool has_expiry = expire_at_ms != 0;
+    if (cond.nx && has_expiry) return false;
+    if (cond.xx && !has_expiry) return false;
+    if (cond.gt && (!has_expiry || when_ms <= expire_at_ms)) return false;
+    if (cond.lt && has_expiry && when_ms >= expire_at_ms) return false;
     return true;
 }
 
@@ -97,7 +99,7 @@ void expire_generic(CommandContext& ctx, std::int64_t base_ms, TimeUnit unit) {
     if (!when_ms) return;
     DbView db = ctx.db();
     Entry* e = db.find_for_write(ctx.args[1]);
-    if (!e || !condition_allows(*cond, *e, *when_ms)) {
+    if (!e || !condition_allows(*cond, db.expire_at(*e), *when_ms)) {
         ctx.reply.integer(0);
         return;
     }
@@ -122,17 +124,19 @@ enum class TtlForm { kRemaining, kAbsolute };
 // the nearest, as Redis does, in unsigned arithmetic so that the largest
 // times (PEXPIREAT k 9223372036854775807) round as Redis's build does.
 void ttl_generic(CommandContext& ctx, TimeUnit unit, TtlForm form) {
-    const Entry* e = ctx.db().find_for_read(ctx.args[1], DbView::Touch::kNo);
+    DbView db = ctx.db();
+    const Entry* e = db.find_for_read(ctx.args[1], DbView::Touch::kNo);
     if (!e) {
         ctx.reply.integer(-2);
         return;
     }
-    if (!e->has_expiry()) {
+    const std::int64_t expire_at_ms = db.expire_at(*e);
+    if (expire_at_ms == 0) {
         ctx.reply.integer(-1);
         return;
     }
     const std::int64_t ms =
-        std::max<std::int64_t>(0, form == TtlForm::kAbsolute ? e->expire_at_ms : e->expire_at_ms - ctx.now_ms);
+        std::max<std::int64_t>(0, form == TtlForm::kAbsolute ? expire_at_ms : expire_at_ms - ctx.now_ms);
     if (unit == TimeUnit::kMilliseconds) {
         ctx.reply.integer(ms);
     } else {

@@ -163,7 +163,7 @@ void signal_if_list(CommandContext& ctx, const Entry& entry, std::size_t db, std
 void move_entry(CommandContext& ctx, DbView& from, std::string_view src_key, Entry& src, DbView& to,
                 std::string_view dst_key) {
     storage::Value value = from.take_value(src);
-    const std::int64_t expire_at_ms = src.expire_at_ms;
+    const std::int64_t expire_at_ms = from.expire_at(src);
     from.erase(src_key);
     Entry& dst = to.set(dst_key, std::move(value));
     if (expire_at_ms != 0) to.set_expire(dst, expire_at_ms);
@@ -255,7 +255,7 @@ void copy(CommandContext& ctx) {
         return;
     }
     storage::Value value = src->value;
-    const std::int64_t expire_at_ms = src->expire_at_ms;
+    const std::int64_t expire_at_ms = src_db.expire_at(*src);
     Entry& dst = dst_db.set(dst_key, std::move(value));
     if (expire_at_ms != 0) dst_db.set_expire(dst, expire_at_ms);
     signal_if_list(ctx, dst, opts->dst_db, dst_key);

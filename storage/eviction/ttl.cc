@@ -13,7 +13,7 @@ public:
     void on_erase(Entry&) override {}
     Entry* victim(Table& table, std::mt19937_64& rng, std::uint32_t) override {
         return pick_by_sampling(table, SampleScope::kVolatile, rng, settings_.samples.load(),
-                                [](const Entry& e) { return -e.expire_at_ms; });
+                                [&table](const Entry& e) { return -table.expire_at(e); });
     }
 
 private:

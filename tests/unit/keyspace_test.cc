@@ -108,7 +108,7 @@ TEST_CASE("table: the volatile list stays consistent through set_expire and eras
 
     // A new time for a key that has one does not list it twice.
     table.set_expire(table_put(table, "k0"), kNow + 5000);
-    REQUIRE(table.find("k0", hash_of("k0"))->expire_at_ms == kNow + 5000);
+    REQUIRE(table.expire_at(*table.find("k0", hash_of("k0"))) == kNow + 5000);
     check_volatile(table, with_ttl);
 
     // Erasing keys with and without a TTL (and resizing on the way).
