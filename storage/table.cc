@@ -27,10 +27,12 @@ Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size
     const bool long_key = key.size() >= Entry::kLongKey;
     const std::size_t key_bytes = (long_key ? sizeof(std::uint32_t) : 0) + key.size();
     const std::size_t bytes = sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0) + key_bytes + embed_bytes;
-    void* memory = std::malloc(bytes);
+    const bool pooled = size_ >= kPoolFrom && bytes <= NodePool::kMaxSlot;
+    void* memory = pooled ? pool_.allocate(bytes) : std::malloc(bytes);
     if (!memory) throw std::bad_alloc();
     Node* node = new (memory) Node();
     Entry& entry = node->entry;
+    entry.pooled_ = pooled;
     entry.has_policy_links = with_links;
     if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
     char* at = const_cast<char*>(entry.tail());
@@ -47,8 +49,17 @@ Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size
 }
 
 void Table::NodeDelete::operator()(Node* node) const {
+    const bool pooled = node->entry.pooled_;
     node->~Node();  // PolicyLinks is trivially destructible
-    std::free(node);
+    if (pooled) {
+        NodePool::deallocate(node);
+    } else {
+        std::free(node);
+    }
+}
+
+std::size_t Table::node_bytes(const Node& node) {
+    return node.entry.pooled_ ? NodePool::slot_size(&node) : block_size(&node);
 }
 
 std::size_t Table::embeddable_size(const Value& value) {
@@ -62,8 +73,8 @@ void Table::store_value(Entry& entry, Value value) {
     const std::string_view key = entry.key();
     char* room = const_cast<char*>(key.data() + key.size());
     const auto room_bytes = [&] {
-        const auto* node = reinterpret_cast<const char*>(&node_of(entry));
-        return block_size(node) - static_cast<std::size_t>(room - node);
+        const Node& node = node_of(entry);
+        return node_bytes(node) - static_cast<std::size_t>(room - reinterpret_cast<const char*>(&node));
     };
     if (size == 0 || size > room_bytes()) {
         entry.value = std::move(value);
@@ -81,7 +92,8 @@ Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
 }
 
 Table::Table(Table&& other) noexcept
-    : buckets_(std::move(other.buckets_)),
+    : pool_(std::move(other.pool_)),
+      buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
       disk_copies_(std::exchange(other.disk_copies_, 0)),
       expires_(std::move(other.expires_)),
@@ -94,6 +106,7 @@ Table& Table::operator=(Table&& other) noexcept {
     if (this != &other) {
         clear();
         charge(-bytes_);  // what clear() leaves: the policy's own overhead
+        pool_ = std::move(other.pool_);
         buckets_ = std::move(other.buckets_);
         size_ = std::exchange(other.size_, 0);
         disk_copies_ = std::exchange(other.disk_copies_, 0);
@@ -135,7 +148,7 @@ void Table::charge_policy() {
 }
 
 std::int64_t Table::entry_bytes(const Entry& entry) {
-    return static_cast<std::int64_t>(block_size(&node_of(entry)) + value_heap_bytes(entry.value));
+    return static_cast<std::int64_t>(node_bytes(node_of(entry)) + value_heap_bytes(entry.value));
 }
 
 std::int64_t Table::recount_memory_bytes() const {

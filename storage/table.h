@@ -18,6 +18,7 @@
 
 #include "storage/eviction_policy.h"
 #include "storage/key_hash.h"
+#include "storage/node_pool.h"
 #include "storage/pointer_map.h"
 #include "storage/value.h"
 
@@ -50,6 +51,7 @@ struct Entry {
 private:
     friend class Table;
     bool has_expiry_ : 1 = false;
+    bool pooled_ : 1 = false;  // the node is a NodePool slot, not a malloc block
     static constexpr std::uint8_t kLongKey = 255;
     std::uint8_t key_size_ = 0;  // the key's length, or kLongKey: then it is in the tail
     const char* tail() const;
@@ -180,12 +182,18 @@ public:
     void clear();
 
     static constexpr std::size_t kEmbedMax = 256;
+    // A table takes new nodes from its NodePool once it holds this many
+    // entries; a smaller one uses malloc, as a pool page (16 KiB) per node
+    // size would cost it more than jemalloc's rounding does.
+    static constexpr std::size_t kPoolFrom = 256;
 
 private:
     // No stored hash: the key is inside the node, so comparing it costs no
     // cache miss, and a resize hashes the keys again (as Redis's rehash does).
-    // A node is allocated with its tail (see Entry), hence malloc and the
-    // deleter; the allocator's size of the block is what the node costs.
+    // A node is allocated with its tail (see Entry), hence raw memory and
+    // the deleter: a slot of the table's NodePool once the table holds
+    // kPoolFrom entries, else a malloc block. The slot's or block's size is
+    // what the node costs (node_bytes).
     struct Node;
     struct NodeDelete {
         void operator()(Node* node) const;
@@ -201,7 +209,8 @@ private:
         return *reinterpret_cast<const Node*>(reinterpret_cast<const char*>(&entry) - sizeof(NodePtr));
     }
     // A node for `key` with room for `embed_bytes` of value after it.
-    static NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
+    NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
+    static std::size_t node_bytes(const Node& node);
     // How many of `value`'s bytes a node would hold (0: none, it keeps its own).
     static std::size_t embeddable_size(const Value& value);
     // Puts `value` in the entry, its bytes in the node's tail when they fit.
@@ -224,6 +233,7 @@ private:
     void charge_expiring(Change change);
     void charge_policy();
 
+    NodePool pool_;  // first: the nodes in buckets_ go before it
     std::vector<NodePtr> buckets_;
     std::size_t size_ = 0;
     std::size_t disk_copies_ = 0;

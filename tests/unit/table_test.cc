@@ -31,11 +31,23 @@ void check_counts(const Table& table, const MemoryGauge& gauge) {
     CHECK(gauge.load() == table.memory_bytes());
 }
 
+// Fills the table to Table::kPoolFrom entries, so its next nodes come from
+// its NodePool.
+void fill_to_pool(Table& table) {
+    for (std::size_t i = table.size(); i < Table::kPoolFrom; ++i) {
+        const std::string key = numbered("filler:", static_cast<long long>(i));
+        table.insert(key, hash_of(key), Value::string("x"));
+    }
+}
+
 }  // namespace
 
 TEST_CASE("table: keys of every length and values of every size read back", "[table]") {
+    const bool pooled = GENERATE(false, true);
+    CAPTURE(pooled);
     MemoryGauge gauge{0};
     Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    if (pooled) fill_to_pool(table);
     const std::vector<std::size_t> key_sizes = {0, 1, 16, 23, 24, 200, 254, 255, 256, 1000, 70000};
     const std::vector<std::size_t> value_sizes = {0,   1,   Value::kInlineMax, Value::kInlineMax + 1, 100,
                                                   Table::kEmbedMax, Table::kEmbedMax + 1, 5000, 20000};
@@ -69,12 +81,33 @@ TEST_CASE("table: keys of every length and values of every size read back", "[ta
     check_counts(table, gauge);
 }
 
-TEST_CASE("table: a 16-byte key with a 100-byte value is one 160-byte block", "[table]") {
-    Table table(make_eviction_policy("noeviction", EvictionSettings{}), nullptr);
+TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 152 bytes once the table pools", "[table]") {
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
     const std::string key = "key:000000000001";
     Entry& e = table.insert(key, hash_of(key), Value::string(std::string(100, 'v')));
     CHECK(value_heap_bytes(e.value) == 0);
-    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(40 + 16 + 100)));
+    // A 32-byte node header, the key and the value: 148 bytes, in the
+    // allocator's size class (160 with jemalloc).
+    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(32 + 16 + 100)));
+    fill_to_pool(table);
+    const std::string pooled_key = "key:000000000002";
+    Entry& p = table.insert(pooled_key, hash_of(pooled_key), Value::string(std::string(100, 'v')));
+    CHECK(value_heap_bytes(p.value) == 0);
+    CHECK(Table::entry_bytes(p) == 152);  // the pool rounds to 8 bytes
+    // A later value that fits the slot's spare 4 bytes stays in the node.
+    table.assign(p, Value::string(std::string(104, 'w')));
+    CHECK(p.value.embedded());
+    CHECK(p.value.str() == std::string(104, 'w'));
+    CHECK(Table::entry_bytes(p) == 152);
+    table.assign(p, Value::string(std::string(105, 'w')));
+    CHECK_FALSE(p.value.embedded());
+    check_counts(table, gauge);
+    // Erasing everything gives every byte back, pooled nodes included.
+    std::vector<std::string> keys;
+    table.for_each([&](const Entry& entry) { keys.emplace_back(entry.key()); });
+    for (const std::string& k : keys) REQUIRE(table.erase(k, hash_of(k)));
+    check_counts(table, gauge);
 }
 
 TEST_CASE("table: assigning keeps values in the node when they fit, and counts every move", "[table]") {

@@ -1,0 +1,73 @@
+// Fixed-size slots for a table's nodes, carved from 16 KiB pages in 8-byte
+// size steps. jemalloc's size classes are 32 bytes apart between 128 and
+// 256 bytes, so a 148-byte node (a 16-byte key and a 100-byte value) takes
+// a 160-byte block there; here it takes 152.
+//
+// Each page serves one slot size and starts with a header (Page); pages are
+// aligned to their size, so a slot finds its page by masking its address.
+// The pages of one size that have a free slot form a list; a page whose
+// last slot comes back is freed at once, so an emptied table holds no pages.
+//
+// A table owns one pool and its shard lock guards both. The lists live on
+// the heap, so moving the pool (FLUSHALL ASYNC moves a whole table) keeps
+// the pages' pointers to them valid.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tierkv::storage {
+
+class NodePool {
+public:
+    static constexpr std::size_t kPageBytes = 16 * 1024;
+    static constexpr std::size_t kStep = 8;
+    // Larger nodes are left to malloc: few share a page, and jemalloc's
+    // classes there waste a smaller share of the block.
+    static constexpr std::size_t kMaxSlot = 512;
+
+    NodePool() = default;
+    NodePool(NodePool&&) noexcept = default;
+    NodePool& operator=(NodePool&&) noexcept;
+    NodePool(const NodePool&) = delete;
+    NodePool& operator=(const NodePool&) = delete;
+    ~NodePool();
+
+    // A slot of `bytes` rounded up to kStep; 0 < bytes <= kMaxSlot.
+    // Throws std::bad_alloc when no page can be had.
+    void* allocate(std::size_t bytes);
+    // Gives back a slot that allocate() returned (from any pool: the slot's
+    // page knows its list).
+    static void deallocate(void* slot) noexcept;
+    // The size of the slot at `slot`: what the node costs.
+    static std::size_t slot_size(const void* slot) noexcept;
+
+    // Pages held (for tests).
+    std::size_t pages() const;
+
+private:
+    struct Page;
+    struct FreeSlot {
+        FreeSlot* next;
+    };
+    // The pages of one slot size that have a free slot.
+    struct PageList {
+        Page* head = nullptr;
+        std::size_t pages = 0;  // all pages of this size, full ones too
+    };
+    static constexpr std::size_t kClasses = kMaxSlot / kStep;
+
+    // The page a slot lies in: pages are aligned to kPageBytes.
+    static Page& page_of(const void* slot) noexcept;
+    static void unlink(PageList& list, Page& page) noexcept;
+    static void push_front(PageList& list, Page& page) noexcept;
+    void release_all() noexcept;
+
+    // Index i holds slots of (i + 1) * kStep bytes. Made by the first
+    // allocate(): most tables (small ones, unused databases) never pool.
+    std::unique_ptr<std::array<PageList, kClasses>> lists_;
+};
+
+}  // namespace tierkv::storage
