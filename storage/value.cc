@@ -112,7 +112,7 @@ void Value::destroy() noexcept {
             break;
         case ValueType::kList: delete pointer<ListValue*>(); break;
         case ValueType::kSet: delete pointer<SetValue*>(); break;
-        case ValueType::kHash: delete pointer<HashValue*>(); break;
+        case ValueType::kHash: in_place_hash()->~HashValue(); break;
         case ValueType::kZSet: delete pointer<ZSetValue*>(); break;
     }
 }
@@ -133,8 +133,8 @@ void Value::move_from(Value& other) noexcept {
         copy.modified_in_place_ = other.modified_in_place_;
         other = std::move(copy);
     }
-    // Everything else moves by its bytes: a SharedString is one pointer and
-    // does not care where it lives.
+    // Everything else moves by its bytes: a SharedString or a HashValue is
+    // one pointer and does not care where it lives.
     std::memcpy(word_, other.word_, sizeof(word_));
     type_ = other.type_;
     rep_ = other.rep_;
@@ -233,10 +233,10 @@ std::size_t value_heap_bytes(const Value& value) {
                     return allocation_size(sizeof(std::string)) + string_heap_bytes(*value.pointer<std::string*>());
             }
             return 0;
-        // A collection also owns the block that holds its object.
+        // A list, set or sorted set also owns the block that holds its object.
         case ValueType::kList: return allocation_size(sizeof(ListValue)) + value.as<ListValue>().heap_bytes();
         case ValueType::kSet: return allocation_size(sizeof(SetValue)) + value.as<SetValue>().heap_bytes();
-        case ValueType::kHash: return allocation_size(sizeof(HashValue)) + value.as<HashValue>().heap_bytes();
+        case ValueType::kHash: return value.as<HashValue>().heap_bytes();  // held in the Value itself
         case ValueType::kZSet: return allocation_size(sizeof(ZSetValue)) + value.as<ZSetValue>().heap_bytes();
     }
     return 0;

@@ -26,8 +26,8 @@ std::string_view type_name(ValueType type);
 // The type with that name (any case), as SCAN ... TYPE reads it.
 std::optional<ValueType> type_from_name(std::string_view name);
 
-// One key's value: a string, or a collection behind a pointer, in 16
-// bytes, so a table entry stays small. How a string is held depends on its
+// One key's value: a string, a hash (one word, held in place) or another
+// collection behind a pointer, in 16 bytes, so a table entry stays small. How a string is held depends on its
 // size and history (StringRep); str() reads any of them:
 // - up to kInlineMax bytes (counters, flags) inside the Value itself;
 // - longer, a heap block of exactly its bytes (what Redis calls embstr);
@@ -41,7 +41,8 @@ public:
     Value() : type_(ValueType::kString), rep_(StringRep::kInline) {}
     Value(ListValue v) : type_(ValueType::kList) { set_pointer(new ListValue(std::move(v))); }
     Value(SetValue v) : type_(ValueType::kSet) { set_pointer(new SetValue(std::move(v))); }
-    Value(HashValue v) : type_(ValueType::kHash) { set_pointer(new HashValue(std::move(v))); }
+    // A hash is one word (HashValue): held in place, not behind a pointer.
+    Value(HashValue v) : type_(ValueType::kHash) { new (word_) HashValue(std::move(v)); }
     Value(ZSetValue v) : type_(ValueType::kZSet) { set_pointer(new ZSetValue(std::move(v))); }
     Value(const Value& other);
     Value(Value&& other) noexcept;
@@ -62,9 +63,15 @@ public:
     bool is() const { return type_ == type_of<T>(); }
     // A collection; the value must hold a T (check is<T>() or type() first).
     template <class T>
-    T& as() { return *pointer<T*>(); }
+    T& as() {
+        if constexpr (std::is_same_v<T, HashValue>) return *in_place_hash();
+        else return *pointer<T*>();
+    }
     template <class T>
-    const T& as() const { return *pointer<T*>(); }
+    const T& as() const {
+        if constexpr (std::is_same_v<T, HashValue>) return *in_place_hash();
+        else return *pointer<T*>();
+    }
 
     // A string value's bytes.
     std::string_view str() const;
@@ -116,6 +123,9 @@ private:
     void set_length(std::size_t n) {
         const auto n32 = static_cast<std::uint32_t>(n);
         std::memcpy(word_ + sizeof(void*), &n32, sizeof(n32));
+    }
+    HashValue* in_place_hash() const {
+        return std::launder(reinterpret_cast<HashValue*>(const_cast<unsigned char*>(word_)));
     }
     SharedString* shared() const { return std::launder(reinterpret_cast<SharedString*>(const_cast<unsigned char*>(word_))); }
 

@@ -1,28 +1,64 @@
 #include "storage/types/hash_value.h"
 
+#include <new>
+#include <utility>
+
 #include "storage/memory.h"
 
 namespace tierkv::storage {
 
-std::size_t HashValue::size() const { return dict_ ? dict_->size() : listpack_.size() / 2; }
+HashValue::HashValue(const HashValue& other) {
+    if (other.is_dict()) {
+        dict_word_ = reinterpret_cast<std::uintptr_t>(new Table(*other.dict())) | kDictTag;
+    } else {
+        new (&listpack_) ForwardListpack(other.listpack_);
+    }
+}
+
+HashValue::HashValue(HashValue&& other) noexcept {
+    if (other.is_dict()) {
+        dict_word_ = other.dict_word_;
+        new (&other.listpack_) ForwardListpack();  // the source is left an empty hash
+    } else {
+        new (&listpack_) ForwardListpack(std::move(other.listpack_));
+    }
+}
+
+HashValue& HashValue::operator=(HashValue&& other) noexcept {
+    if (this != &other) {
+        destroy();
+        new (this) HashValue(std::move(other));
+    }
+    return *this;
+}
+
+void HashValue::destroy() noexcept {
+    if (is_dict()) {
+        delete dict();
+    } else {
+        listpack_.~ForwardListpack();
+    }
+}
+
+std::size_t HashValue::size() const { return is_dict() ? dict()->size() : listpack_.size() / 2; }
 
 std::size_t HashValue::heap_bytes() const {
-    return listpack_.heap_bytes() + (dict_ ? allocation_size(sizeof(Dict<std::string>)) + dict_->heap_bytes() : 0);
+    return is_dict() ? allocation_size(sizeof(Table)) + dict()->heap_bytes() : listpack_.heap_bytes();
 }
 
 std::optional<std::string_view> HashValue::get(std::string_view field) const {
-    if (!dict_) {
+    if (!is_dict()) {
         const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
         if (p == listpack_.end()) return std::nullopt;
         return listpack_.at(listpack_.next(p));
     }
-    const std::string* value = dict_->find(field);
+    const std::string* value = dict()->find(field);
     if (!value) return std::nullopt;
     return std::string_view(*value);
 }
 
 bool HashValue::set(std::string_view field, std::string_view value, const EncodingLimits& limits) {
-    if (!dict_) {
+    if (!is_dict()) {
         const bool too_long =
             field.size() > limits.hash_max_listpack_value || value.size() > limits.hash_max_listpack_value ||
             listpack_.bytes() + ForwardListpack::entry_bytes(field.size()) + ForwardListpack::entry_bytes(value.size()) >
@@ -40,37 +76,37 @@ bool HashValue::set(std::string_view field, std::string_view value, const Encodi
         }
         convert_to_dict();
     }
-    if (dict_->insert(field, std::string(value))) return true;
-    dict_->update(field, [&](std::string& old) { old.assign(value); });
+    if (dict()->insert(field, std::string(value))) return true;
+    dict()->update(field, [&](std::string& old) { old.assign(value); });
     return false;
 }
 
 bool HashValue::erase(std::string_view field) {
-    if (!dict_) {
+    if (!is_dict()) {
         const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
         if (p == listpack_.end()) return false;
         listpack_.erase(p, listpack_.next(listpack_.next(p)), 2);
         return true;
     }
-    return dict_->erase(field);
+    return dict()->erase(field);
 }
 
 HashValue::Pair HashValue::random(std::mt19937_64& rng) const {
-    if (!dict_) {
+    if (!is_dict()) {
         const std::size_t i = std::uniform_int_distribution<std::size_t>(0, listpack_.size() / 2 - 1)(rng);
         const ForwardListpack::Pos p = listpack_.seek(2 * i);
         return {listpack_.at(p), listpack_.at(listpack_.next(p))};
     }
-    const auto [field, value] = dict_->random(rng);
+    const auto [field, value] = dict()->random(rng);
     return {field, *value};
 }
 
 void HashValue::convert_to_dict() {
-    auto dict = std::make_unique<Dict<std::string>>();
-    dict->reserve(size());
-    for_each([&](std::string_view field, std::string_view value) { dict->insert(field, std::string(value)); });
-    dict_ = std::move(dict);
-    listpack_.clear();
+    auto table = std::make_unique<Table>();
+    table->reserve(size());
+    for_each([&](std::string_view field, std::string_view value) { table->insert(field, std::string(value)); });
+    listpack_.~ForwardListpack();
+    dict_word_ = reinterpret_cast<std::uintptr_t>(table.release()) | kDictTag;
 }
 
 }  // namespace tierkv::storage

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <random>
 #include <string>
@@ -21,17 +22,17 @@ class HashValue {
 public:
     enum class Encoding : std::uint8_t { kListpack, kHashtable };
 
-    HashValue() = default;
-    HashValue(const HashValue& other)
-        : listpack_(other.listpack_), dict_(other.dict_ ? std::make_unique<Dict<std::string>>(*other.dict_) : nullptr) {}
-    HashValue(HashValue&&) noexcept = default;
+    HashValue() : listpack_() {}
+    HashValue(const HashValue& other);
+    HashValue(HashValue&& other) noexcept;
     HashValue& operator=(const HashValue& other) {
         if (this != &other) *this = HashValue(other);
         return *this;
     }
-    HashValue& operator=(HashValue&&) noexcept = default;
+    HashValue& operator=(HashValue&& other) noexcept;
+    ~HashValue() { destroy(); }
 
-    Encoding encoding() const { return dict_ ? Encoding::kHashtable : Encoding::kListpack; }
+    Encoding encoding() const { return is_dict() ? Encoding::kHashtable : Encoding::kListpack; }
     std::size_t size() const;
     bool empty() const { return size() == 0; }
     std::size_t heap_bytes() const;
@@ -47,14 +48,14 @@ public:
     // listpack, bucket order for a hash table.
     template <class Visit>
     void for_each(Visit&& visit) const {
-        if (!dict_) {
+        if (!is_dict()) {
             for (ForwardListpack::Pos p = listpack_.begin(); p < listpack_.end();) {
                 const ForwardListpack::Pos value = listpack_.next(p);
                 visit(listpack_.at(p), listpack_.at(value));
                 p = listpack_.next(value);
             }
         } else {
-            dict_->for_each(
+            dict()->for_each(
                 [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
         }
     }
@@ -67,7 +68,7 @@ public:
             for_each(visit);
             return 0;
         }
-        return dict_->scan(
+        return dict()->scan(
             cursor, [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
     }
 
@@ -79,12 +80,29 @@ public:
     Pair random(std::mt19937_64& rng) const;
 
 private:
-    void convert_to_dict();
+    using Table = Dict<std::string>;
+    // Set in the word's lowest bit when it holds a Table's address (a heap
+    // block, so that bit is otherwise 0).
+    static constexpr std::uintptr_t kDictTag = 1;
 
-    // A listpack until it becomes a hash table (dict_ set, listpack_ empty):
-    // two pointers, so a small hash costs little beside its listpack.
-    ForwardListpack listpack_;
-    std::unique_ptr<Dict<std::string>> dict_;
+    bool is_dict() const {
+        std::uintptr_t word;
+        std::memcpy(&word, static_cast<const void*>(this), sizeof(word));  // either member's bytes
+        return (word & kDictTag) != 0;
+    }
+    Table* dict() const { return reinterpret_cast<Table*>(dict_word_ & ~kDictTag); }  // is_dict() only
+    void convert_to_dict();
+    void destroy() noexcept;
+
+    // One word, so a Value holds a hash in place: a listpack (its block's
+    // address, null while empty) until the hash becomes a hash table, then
+    // that table's address with kDictTag set.
+    union {
+        ForwardListpack listpack_;
+        std::uintptr_t dict_word_;
+    };
 };
+static_assert(sizeof(ForwardListpack) == sizeof(std::uintptr_t) && sizeof(HashValue) == sizeof(std::uintptr_t),
+              "a hash is one word: a Value holds it in place");
 
 }  // namespace tierkv::storage

@@ -175,3 +175,23 @@ TEST_CASE("hash: a small (listpack) hash copies deeply and moves") {
     CHECK(copy.get("f0") == "changed");
     CHECK(copy.size() == 4);
 }
+
+TEST_CASE("hash: a hash table moves, and a moved-from hash is an empty listpack that takes fields again") {
+    HashValue h;
+    for (int i = 0; i < 300; ++i) h.set(numbered("f", i), "v", kDefaults);
+    REQUIRE(h.encoding() == HashValue::Encoding::kHashtable);
+    HashValue moved = std::move(h);
+    CHECK(moved.encoding() == HashValue::Encoding::kHashtable);
+    CHECK(moved.size() == 300);
+    CHECK(h.encoding() == HashValue::Encoding::kListpack);  // NOLINT(bugprone-use-after-move)
+    CHECK(h.empty());
+    h.set("again", "yes", kDefaults);
+    CHECK(h.get("again") == "yes");
+    HashValue small;
+    small.set("a", "1", kDefaults);
+    small = std::move(moved);  // a listpack replaced by a hash table
+    CHECK(small.size() == 300);
+    moved = HashValue(h);  // the moved-from hash takes a copy of a listpack
+    CHECK(moved.get("again") == "yes");
+    CHECK(contents(small).size() == 300);
+}

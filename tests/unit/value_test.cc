@@ -89,3 +89,32 @@ TEST_CASE("value: mutable_str of a short string grows past the inline bytes", "[
     Value copy = v;
     CHECK(copy.str() == v.str());
 }
+
+TEST_CASE("value: a hash is held in place, in both encodings, and counts only its own heap", "[value]") {
+    using tierkv::storage::EncodingLimits;
+    using tierkv::storage::HashValue;
+    const EncodingLimits limits;
+    for (const int fields : {3, 1000}) {  // a listpack, then a hash table
+        CAPTURE(fields);
+        const std::int64_t before = thread_heap_bytes();
+        auto value = std::make_unique<Value>(HashValue());
+        for (int i = 0; i < fields; ++i) value->as<HashValue>().set("field" + std::to_string(i), "v", limits);
+        const std::int64_t used =
+            thread_heap_bytes() - before - static_cast<std::int64_t>(tierkv::storage::allocation_size(sizeof(Value)));
+        // No block for the hash object: the Value's heap is the hash's own.
+        CHECK(static_cast<std::int64_t>(value_heap_bytes(*value)) == used);
+        CHECK(value_heap_bytes(*value) == value->as<HashValue>().heap_bytes());
+        CHECK((value->as<HashValue>().encoding() == HashValue::Encoding::kHashtable) == (fields == 1000));
+
+        // A copy is deep; a move leaves an empty string behind.
+        Value copy = *value;
+        value->as<HashValue>().set("field0", "changed", limits);
+        CHECK(copy.as<HashValue>().get("field0") == "v");
+        Value moved = std::move(copy);
+        CHECK(moved.as<HashValue>().size() == static_cast<std::size_t>(fields));
+        CHECK(copy.type() == tierkv::storage::ValueType::kString);  // NOLINT(bugprone-use-after-move)
+        CHECK(copy.str().empty());
+        moved = *value;  // assigning over a hash frees the old one (ASan/LSan would see a leak)
+        CHECK(moved.as<HashValue>().get("field0") == "changed");
+    }
+}
