@@ -1,7 +1,7 @@
 // Fixed-size slots for a table's nodes, carved from 16 KiB pages in 8-byte
 // size steps. jemalloc's size classes are 32 bytes apart between 128 and
-// 256 bytes, so a 148-byte node (a 16-byte key and a 100-byte value) takes
-// a 160-byte block there; here it takes 152.
+// 256 bytes, so a 142-byte node (a 16-byte key and a 100-byte value) takes
+// a 160-byte block there; here it takes 144.
 //
 // Each page serves one slot size and starts with a header (Page); pages are
 // aligned to their size, so a slot finds its page by masking its address.

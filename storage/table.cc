@@ -24,9 +24,8 @@ PolicyLinks& policy_links(Entry& entry) {
 }
 
 Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size_t embed_bytes) {
-    const bool long_key = key.size() >= Entry::kLongKey;
-    const std::size_t key_bytes = (long_key ? sizeof(std::uint32_t) : 0) + key.size();
-    const std::size_t bytes = sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0) + key_bytes + embed_bytes;
+    const std::size_t bytes =
+        sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0) + sized_bytes::footprint(key.size()) + embed_bytes;
     const bool pooled = size_ >= kPoolFrom && bytes <= NodePool::kMaxSlot;
     void* memory = pooled ? pool_.allocate(bytes) : std::malloc(bytes);
     if (!memory) throw std::bad_alloc();
@@ -35,16 +34,7 @@ Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size
     entry.pooled_ = pooled;
     entry.has_policy_links = with_links;
     if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
-    char* at = const_cast<char*>(entry.tail());
-    if (long_key) {
-        const auto size = static_cast<std::uint32_t>(key.size());
-        std::memcpy(at, &size, sizeof(size));
-        at += sizeof(size);
-        entry.key_size_ = Entry::kLongKey;
-    } else {
-        entry.key_size_ = static_cast<std::uint8_t>(key.size());
-    }
-    if (!key.empty()) std::memcpy(at, key.data(), key.size());
+    sized_bytes::write(const_cast<char*>(entry.tail()), key);
     return NodePtr(node);
 }
 
@@ -65,25 +55,25 @@ std::size_t Table::node_bytes(const Node& node) {
 std::size_t Table::embeddable_size(const Value& value) {
     if (value.type() != ValueType::kString || value.shared_string()) return 0;
     const std::size_t size = value.str().size();
-    return size > Value::kInlineMax && size <= kEmbedMax ? size : 0;
+    return size > Value::kInlineMax && size <= kEmbedMax ? sized_bytes::footprint(size) : 0;
 }
 
 void Table::store_value(Entry& entry, Value value) {
-    const std::size_t size = embeddable_size(value);
+    const std::size_t bytes = embeddable_size(value);
     const std::string_view key = entry.key();
     char* room = const_cast<char*>(key.data() + key.size());
     const auto room_bytes = [&] {
         const Node& node = node_of(entry);
         return node_bytes(node) - static_cast<std::size_t>(room - reinterpret_cast<const char*>(&node));
     };
-    if (size == 0 || size > room_bytes()) {
+    if (bytes == 0 || bytes > room_bytes()) {
         entry.value = std::move(value);
         return;
     }
     // The entry's current value may be embedded in the same room: it has no
     // bytes of its own to free, so overwriting them first is safe.
-    std::memcpy(room, value.str().data(), size);
-    entry.value.embed_in_node(std::string_view(room, size), value.modified_in_place());
+    sized_bytes::write(room, value.str());
+    entry.value.embed_in_node(room, value.modified_in_place());
 }
 
 Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)

@@ -20,40 +20,44 @@
 #include "storage/key_hash.h"
 #include "storage/node_pool.h"
 #include "storage/pointer_map.h"
+#include "storage/sized_bytes.h"
 #include "storage/value.h"
 
 namespace tierkv::storage {
 
 struct Entry {
     // A table node (Table::Node) is a link, this entry, and a tail that
-    // holds in order: PolicyLinks (when has_policy_links), the key's length
-    // (only for keys of kLongKey bytes or more), the key, and the value's
-    // bytes when the table embedded them (Value::embedded()). So a key with
-    // a short string value costs one allocation. Keep the entry 24 bytes.
+    // holds in order: PolicyLinks (when has_policy_links), the key, and the
+    // value's bytes when the table embedded them (Value::embedded()), each
+    // of these two after its length (sized_bytes.h). So a key with a short
+    // string value costs one allocation. Keep the entry 16 bytes: the fields
+    // after `value` sit in its tail padding ([[no_unique_address]]).
     // A key's expiry time is in its table (Table::expire_at), not here:
     // most keys have none.
-    Value value;
-    std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
-    // Eviction policy state: Redis's logarithmic access counter (LFU) and a
-    // few policy bits; queue links are in PolicyLinks.
-    std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
-    std::uint8_t policy_bits = 0;
+    [[no_unique_address]] Value value;
     // The tier holds this entry's current value too (durability everysec or
     // always write every change through); see Table::set_disk_copy.
     bool disk_copy : 1 = false;
     // The node's tail starts with PolicyLinks (a queue policy is set).
     bool has_policy_links : 1 = false;
 
-    std::string_view key() const;
-    // The table holds an expiry time for this entry (Table::expire_at).
-    bool has_expiry() const { return has_expiry_; }
-
 private:
     friend class Table;
     bool has_expiry_ : 1 = false;
     bool pooled_ : 1 = false;  // the node is a NodePool slot, not a malloc block
-    static constexpr std::uint8_t kLongKey = 255;
-    std::uint8_t key_size_ = 0;  // the key's length, or kLongKey: then it is in the tail
+
+public:
+    // Eviction policy state: Redis's logarithmic access counter (LFU) and a
+    // few policy bits; queue links are in PolicyLinks.
+    std::uint8_t lfu_counter = 5;  // Redis's LFU_INIT_VAL: new keys are not evicted at once
+    std::uint8_t policy_bits = 0;
+    std::uint32_t last_access_s = 0;  // seconds since the keyspace started (IDLETIME, LRU, LFU decay)
+
+    std::string_view key() const { return sized_bytes::read(tail()); }
+    // The table holds an expiry time for this entry (Table::expire_at).
+    bool has_expiry() const { return has_expiry_; }
+
+private:
     const char* tail() const;
 };
 
@@ -70,14 +74,6 @@ PolicyLinks& policy_links(Entry& entry);
 
 inline const char* Entry::tail() const {
     return reinterpret_cast<const char*>(this) + sizeof(Entry) + (has_policy_links ? sizeof(PolicyLinks) : 0);
-}
-
-inline std::string_view Entry::key() const {
-    const char* at = tail();
-    if (key_size_ != kLongKey) return {at, key_size_};
-    std::uint32_t size;
-    std::memcpy(&size, at, sizeof(size));
-    return {at + sizeof(size), size};
 }
 
 // A gauge several tables add their memory to (the keyspace's total).
@@ -113,7 +109,7 @@ public:
         if (buckets_.empty()) return;
         if (const Node* node = buckets_[index(hash)].get()) {
             // The header, the key and an embedded value: the node's first
-            // three lines hold most of a 160-byte node (a short key with a
+            // three lines hold most of a 144-byte node (a short key with a
             // ~100-byte value); the reply copies the value right away.
             const auto* bytes = reinterpret_cast<const char*>(node);
             __builtin_prefetch(bytes);
@@ -203,15 +199,16 @@ private:
         NodePtr next;
         Entry entry;  // last, so the tail follows it directly
     };
-    static_assert(sizeof(Entry) == 24 && sizeof(Node) == sizeof(NodePtr) + sizeof(Entry),
-                  "a node is 32 bytes before its tail");
+    static_assert(sizeof(Entry) == 16 && sizeof(Node) == sizeof(NodePtr) + sizeof(Entry),
+                  "a node is 24 bytes before its tail");
     static const Node& node_of(const Entry& entry) {
         return *reinterpret_cast<const Node*>(reinterpret_cast<const char*>(&entry) - sizeof(NodePtr));
     }
     // A node for `key` with room for `embed_bytes` of value after it.
     NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
     static std::size_t node_bytes(const Node& node);
-    // How many of `value`'s bytes a node would hold (0: none, it keeps its own).
+    // The bytes `value` would take in a node, with its length (0: none, it
+    // keeps its own).
     static std::size_t embeddable_size(const Value& value);
     // Puts `value` in the entry, its bytes in the node's tail when they fit.
     static void store_value(Entry& entry, Value value);

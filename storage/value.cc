@@ -4,11 +4,13 @@
 #include <memory>
 
 #include "storage/memory.h"
+#include "storage/sized_bytes.h"
 #include "storage/types/canonical_int.h"
 
 namespace tierkv::storage {
 
-static_assert(sizeof(Value) == 16, "table entries are laid out around a 16-byte Value");
+static_assert(sizeof(SharedString) <= sizeof(void*) && alignof(SharedString) <= 8,
+              "a SharedString is held in the Value's word");
 
 Value::Value(const Value& other) : Value() {
     switch (other.type_) {
@@ -48,13 +50,12 @@ Value Value::string(std::string_view bytes) {
     Value v;
     if (bytes.size() <= kInlineMax) {
         if (!bytes.empty()) std::memcpy(v.word_, bytes.data(), bytes.size());
-        v.inline_size_ = static_cast<std::uint8_t>(bytes.size());
+        v.word_[kInlineMax] = static_cast<unsigned char>(bytes.size());
         return v;
     }
-    char* block = static_cast<char*>(::operator new(bytes.size()));
-    std::memcpy(block, bytes.data(), bytes.size());
+    char* block = static_cast<char*>(::operator new(sized_bytes::footprint(bytes.size())));
+    sized_bytes::write(block, bytes);
     v.set_pointer(block);
-    v.set_length(bytes.size());
     v.rep_ = StringRep::kExact;
     return v;
 }
@@ -66,20 +67,19 @@ Value Value::share_string(const SharedString& bytes) {
     return v;
 }
 
-void Value::embed_in_node(std::string_view bytes, bool modified_in_place) noexcept {
+void Value::embed_in_node(const char* sized, bool modified_in_place) noexcept {
     destroy();
     reset_to_empty();
-    set_pointer(bytes.data());
-    set_length(bytes.size());
+    set_pointer(sized);
     rep_ = StringRep::kEmbedded;
     modified_in_place_ = modified_in_place;
 }
 
 std::string_view Value::str() const {
     switch (rep_) {
-        case StringRep::kInline: return {reinterpret_cast<const char*>(word_), inline_size_};
+        case StringRep::kInline: return {reinterpret_cast<const char*>(word_), word_[kInlineMax]};
         case StringRep::kExact:
-        case StringRep::kEmbedded: return {pointer<const char*>(), length()};
+        case StringRep::kEmbedded: return sized_bytes::read(pointer<const char*>());
         case StringRep::kShared: return shared()->view();
         case StringRep::kGrowable: return *pointer<std::string*>();
     }
@@ -122,7 +122,6 @@ void Value::reset_to_empty() noexcept {
     type_ = ValueType::kString;
     rep_ = StringRep::kInline;
     modified_in_place_ = false;
-    inline_size_ = 0;
 }
 
 void Value::move_from(Value& other) noexcept {
@@ -139,7 +138,6 @@ void Value::move_from(Value& other) noexcept {
     type_ = other.type_;
     rep_ = other.rep_;
     modified_in_place_ = other.modified_in_place_;
-    inline_size_ = other.inline_size_;
     other.reset_to_empty();
 }
 
@@ -226,7 +224,7 @@ std::size_t value_heap_bytes(const Value& value) {
             switch (value.rep_) {
                 case Value::StringRep::kInline:
                 case Value::StringRep::kEmbedded: return 0;  // counted with whatever holds the value
-                case Value::StringRep::kExact: return allocation_size(value.length());
+                case Value::StringRep::kExact: return allocation_size(sized_bytes::footprint(value.str().size()));
                 case Value::StringRep::kShared:
                     return allocation_size(SharedString::block_size()) + allocation_size(value.shared()->size());
                 case Value::StringRep::kGrowable:

@@ -27,15 +27,19 @@ std::string_view type_name(ValueType type);
 std::optional<ValueType> type_from_name(std::string_view name);
 
 // One key's value: a string, a hash (one word, held in place) or another
-// collection behind a pointer, in 16 bytes, so a table entry stays small. How a string is held depends on its
-// size and history (StringRep); str() reads any of them:
+// collection behind a pointer. A Value is one word and one byte of type
+// (sizeof 16, but a table entry keeps its own fields in the 7 bytes of tail
+// padding after it, so an entry is 16 bytes). How a string is held depends
+// on its size and history (StringRep); str() reads any of them:
 // - up to kInlineMax bytes (counters, flags) inside the Value itself;
-// - longer, a heap block of exactly its bytes (what Redis calls embstr);
+// - longer, a heap block of its length and bytes (sized_bytes.h; what Redis
+//   calls embstr);
 // - from kSharedStringMin bytes on, a SharedString, which replies reference
 //   instead of copying;
 // - once changed in place (APPEND, SETRANGE), a std::string that can grow;
-// - in a table node's own allocation, right after the key (Table embeds
-//   short strings there, so a key and its value cost one block).
+// - in a table node's own allocation, with its length, right after the key
+//   (Table embeds short strings there, so a key and its value cost one
+//   block).
 class Value {
 public:
     Value() : type_(ValueType::kString), rep_(StringRep::kInline) {}
@@ -50,7 +54,7 @@ public:
     Value& operator=(Value&& other) noexcept;
     ~Value() { destroy(); }
 
-    static constexpr std::size_t kInlineMax = 12;
+    static constexpr std::size_t kInlineMax = sizeof(void*) - 1;  // the word's last byte counts them
     static constexpr std::size_t kSharedStringMin = 16 * 1024;
 
     static Value string(std::string_view bytes);
@@ -90,11 +94,12 @@ public:
 private:
     enum class StringRep : std::uint8_t { kInline, kExact, kShared, kGrowable, kEmbedded };
 
-    // For Table: makes this value a string whose `bytes` live in the node
-    // that holds this value; they must outlive it. Copying or moving such a
-    // value copies the bytes.
+    // For Table: makes this value a string whose length and bytes
+    // (sized_bytes::write) start at `sized` in the node that holds this
+    // value; they must outlive it. Copying or moving such a value copies
+    // the bytes.
     friend class Table;
-    void embed_in_node(std::string_view bytes, bool modified_in_place) noexcept;
+    void embed_in_node(const char* sized, bool modified_in_place) noexcept;
 
     template <class T>
     static constexpr ValueType type_of() {
@@ -105,8 +110,8 @@ private:
     }
     bool is_string_rep(StringRep rep) const { return type_ == ValueType::kString && rep_ == rep; }
 
-    // word_ holds a pointer (then the string's length in its last 4 bytes),
-    // a SharedString, or up to kInlineMax bytes.
+    // word_ holds a pointer, a SharedString, a HashValue, or up to
+    // kInlineMax bytes and then their count in its last byte.
     template <class P>
     P pointer() const {
         P p;
@@ -115,15 +120,6 @@ private:
     }
     template <class P>
     void set_pointer(P p) { std::memcpy(word_, &p, sizeof(p)); }
-    std::uint32_t length() const {
-        std::uint32_t n;
-        std::memcpy(&n, word_ + sizeof(void*), sizeof(n));
-        return n;
-    }
-    void set_length(std::size_t n) {
-        const auto n32 = static_cast<std::uint32_t>(n);
-        std::memcpy(word_ + sizeof(void*), &n32, sizeof(n32));
-    }
     HashValue* in_place_hash() const {
         return std::launder(reinterpret_cast<HashValue*>(const_cast<unsigned char*>(word_)));
     }
@@ -135,11 +131,12 @@ private:
     void reset_to_empty() noexcept;
     void move_from(Value& other) noexcept;
 
-    alignas(8) unsigned char word_[kInlineMax] = {};
-    ValueType type_;
-    StringRep rep_ = StringRep::kInline;
-    bool modified_in_place_ = false;
-    std::uint8_t inline_size_ = 0;
+    alignas(8) unsigned char word_[sizeof(void*)] = {};
+    // One byte in all, after which Entry puts its own fields (Value's
+    // copies and moves never touch them).
+    ValueType type_ : 3;
+    StringRep rep_ : 3 = StringRep::kInline;
+    bool modified_in_place_ : 1 = false;
 };
 
 // Heap bytes the value owns beyond the Value object itself; O(1), as every

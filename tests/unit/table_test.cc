@@ -49,7 +49,8 @@ TEST_CASE("table: keys of every length and values of every size read back", "[ta
     Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
     if (pooled) fill_to_pool(table);
     const std::vector<std::size_t> key_sizes = {0, 1, 16, 23, 24, 200, 254, 255, 256, 1000, 70000};
-    const std::vector<std::size_t> value_sizes = {0,   1,   Value::kInlineMax, Value::kInlineMax + 1, 100,
+    // Lengths up to 254 take one byte in a node's tail, longer ones five.
+    const std::vector<std::size_t> value_sizes = {0,   1,   Value::kInlineMax, Value::kInlineMax + 1, 100, 254, 255,
                                                   Table::kEmbedMax, Table::kEmbedMax + 1, 5000, 20000};
     for (const std::size_t k : key_sizes) {
         for (const std::size_t v : value_sizes) {
@@ -81,32 +82,84 @@ TEST_CASE("table: keys of every length and values of every size read back", "[ta
     check_counts(table, gauge);
 }
 
-TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 152 bytes once the table pools", "[table]") {
+TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 144 bytes once the table pools", "[table]") {
     MemoryGauge gauge{0};
     Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
     const std::string key = "key:000000000001";
     Entry& e = table.insert(key, hash_of(key), Value::string(std::string(100, 'v')));
     CHECK(value_heap_bytes(e.value) == 0);
-    // A 32-byte node header, the key and the value: 148 bytes, in the
-    // allocator's size class (160 with jemalloc).
-    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(32 + 16 + 100)));
+    // A 24-byte node header, the key and the value after a length byte
+    // each: 142 bytes, in the allocator's size class (160 with jemalloc).
+    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(24 + 1 + 16 + 1 + 100)));
     fill_to_pool(table);
     const std::string pooled_key = "key:000000000002";
     Entry& p = table.insert(pooled_key, hash_of(pooled_key), Value::string(std::string(100, 'v')));
     CHECK(value_heap_bytes(p.value) == 0);
-    CHECK(Table::entry_bytes(p) == 152);  // the pool rounds to 8 bytes
-    // A later value that fits the slot's spare 4 bytes stays in the node.
-    table.assign(p, Value::string(std::string(104, 'w')));
+    CHECK(Table::entry_bytes(p) == 144);  // the pool rounds to 8 bytes
+    // A later value that fits the slot's spare 2 bytes stays in the node.
+    table.assign(p, Value::string(std::string(102, 'w')));
     CHECK(p.value.embedded());
-    CHECK(p.value.str() == std::string(104, 'w'));
-    CHECK(Table::entry_bytes(p) == 152);
-    table.assign(p, Value::string(std::string(105, 'w')));
+    CHECK(p.value.str() == std::string(102, 'w'));
+    CHECK(Table::entry_bytes(p) == 144);
+    table.assign(p, Value::string(std::string(103, 'w')));
     CHECK_FALSE(p.value.embedded());
     check_counts(table, gauge);
     // Erasing everything gives every byte back, pooled nodes included.
     std::vector<std::string> keys;
     table.for_each([&](const Entry& entry) { keys.emplace_back(entry.key()); });
     for (const std::string& k : keys) REQUIRE(table.erase(k, hash_of(k)));
+    check_counts(table, gauge);
+}
+
+TEST_CASE("table: an entry's own fields survive every change of its value", "[table]") {
+    // They sit in the Value's tail padding: a Value copy, move or
+    // assignment that wrote its whole 16 bytes would overwrite them.
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    const std::string key = "fields";
+    Entry& e = table.insert(key, hash_of(key), Value::string("1"), 0xA1B2C3D4);
+    e.lfu_counter = 0xEE;
+    e.policy_bits = 0x5A;
+    table.set_disk_copy(e, true);
+    table.set_expire(e, 123456789);
+    const auto unchanged = [&] {
+        CHECK(e.lfu_counter == 0xEE);
+        CHECK(e.policy_bits == 0x5A);
+        CHECK(e.last_access_s == 0xA1B2C3D4u);
+        CHECK(e.disk_copy);
+        CHECK_FALSE(e.has_policy_links);
+        CHECK(e.has_expiry());
+        CHECK(table.expire_at(e) == 123456789);
+        CHECK(e.key() == key);
+    };
+    unchanged();
+    for (const std::size_t size : {std::size_t{0}, std::size_t{5}, std::size_t{100}, std::size_t{1000},
+                                   Value::kSharedStringMin}) {
+        CAPTURE(size);
+        // Changed directly, as ValueEdit does: recharge() keeps the count.
+        const auto change = [&](auto&& edit) {
+            const std::int64_t before = Table::entry_bytes(e);
+            edit();
+            table.recharge(e, before);
+            unchanged();
+        };
+        const Value other = Value::string(std::string(size, 'q'));
+        change([&] { e.value = other; });  // copy assignment
+        change([&] { e.value = Value::string(std::string(size, 'r')); });  // move assignment
+        table.assign(e, Value::string(std::string(size, 's')));
+        unchanged();
+        CHECK(e.value.str() == std::string(size, 's'));
+        change([&] { e.value.mutable_str().append("!"); });
+        Value taken = table.take_value(e);
+        CHECK(taken.str() == std::string(size, 's') + "!");
+        unchanged();
+    }
+    HashValue hash;
+    hash.set("field", "value", EncodingLimits{});
+    table.assign(e, Value(std::move(hash)));
+    unchanged();
+    table.assign(e, Value(ListValue{}));
+    unchanged();
     check_counts(table, gauge);
 }
 

@@ -1,5 +1,5 @@
-// Value: 16 bytes holding a string inline, in an exact heap block, shared,
-// or growable; every way of holding it reads back the same bytes, counts the
+// Value: a word and a type byte holding a string inline, in a heap block
+// with its length, shared, or growable; every way of holding it reads back the same bytes, counts the
 // heap the allocator really gave it, and survives copies and moves.
 #include <catch2/catch.hpp>
 
@@ -31,7 +31,7 @@ std::pair<std::int64_t, std::int64_t> heap_of_string(const std::string& bytes, b
 
 TEST_CASE("value: strings of every size read back and count the allocator's bytes", "[value]") {
     for (const std::size_t size : {std::size_t{0}, std::size_t{1}, Value::kInlineMax, Value::kInlineMax + 1,
-                                   std::size_t{100}, std::size_t{4000}, Value::kSharedStringMin - 1,
+                                   std::size_t{100}, std::size_t{254}, std::size_t{255}, std::size_t{4000}, Value::kSharedStringMin - 1,
                                    Value::kSharedStringMin, std::size_t{100000}}) {
         CAPTURE(size);
         std::string bytes(size, 'v');
