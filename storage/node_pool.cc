@@ -48,8 +48,25 @@ NodePool& NodePool::operator=(NodePool&& other) noexcept {
     if (this != &other) {
         release_all();
         lists_ = std::move(other.lists_);
+        pool_from_ = other.pool_from_;
     }
     return *this;
+}
+
+void NodePool::count_node(std::size_t slot) {
+    assert(slot > 0 && slot <= kMaxSlot && slot % kStep == 0);
+    if (!lists_) lists_ = std::make_unique<std::array<PageList, kClasses>>();
+    ++(*lists_)[index_of(slot)].nodes;
+}
+
+void NodePool::uncount_node(std::size_t slot) noexcept {
+    std::uint32_t& nodes = (*lists_)[index_of(slot)].nodes;
+    assert(nodes > 0);
+    --nodes;
+}
+
+bool NodePool::pools(std::size_t slot) const {
+    return lists_ && (*lists_)[index_of(slot)].nodes >= pool_from_;
 }
 
 NodePool::~NodePool() { release_all(); }
@@ -89,7 +106,7 @@ void NodePool::push_front(PageList& list, Page& page) noexcept {
 void* NodePool::allocate(std::size_t bytes) {
     assert(bytes > 0 && bytes <= kMaxSlot);
     if (!lists_) lists_ = std::make_unique<std::array<PageList, kClasses>>();
-    const std::size_t index = (bytes + kStep - 1) / kStep - 1;
+    const std::size_t index = index_of(slot_bytes(bytes));
     PageList& list = (*lists_)[index];
     if (!list.head) {
         void* memory = std::aligned_alloc(kPageBytes, kPageBytes);

@@ -7,6 +7,8 @@
 // aligned to their size, so a slot finds its page by masking its address.
 // The pages of one size that have a free slot form a list; a page whose
 // last slot comes back is freed at once, so an emptied table holds no pages.
+// A size gets pages only once the table counts kPoolFrom nodes of it
+// (count_node), so a table with few nodes of each size keeps malloc's.
 //
 // A table owns one pool and its shard lock guards both. The lists live on
 // the heap, so moving the pool (FLUSHALL ASYNC moves a whole table) keeps
@@ -28,12 +30,30 @@ public:
     // classes there waste a smaller share of the block.
     static constexpr std::size_t kMaxSlot = 512;
 
-    NodePool() = default;
+    // A slot size gets pages only once the table holds this many nodes of
+    // that size (pooled or not): a page costs 16 KiB, which a few nodes of a
+    // size (a small table, or values of many different sizes) would leave
+    // mostly empty. Until then its nodes come from malloc.
+    static constexpr std::uint32_t kPoolFrom = 256;
+
+    // `pool_from` replaces kPoolFrom (tests pool every node with 0).
+    explicit NodePool(std::uint32_t pool_from = kPoolFrom) : pool_from_(pool_from) {}
     NodePool(NodePool&&) noexcept = default;
     NodePool& operator=(NodePool&&) noexcept;
     NodePool(const NodePool&) = delete;
     NodePool& operator=(const NodePool&) = delete;
     ~NodePool();
+
+    // `bytes` rounded up to kStep: the size of the slot that holds them.
+    static constexpr std::size_t slot_bytes(std::size_t bytes) { return (bytes + kStep - 1) / kStep * kStep; }
+
+    // The table's count of nodes of each slot size, pooled or not; `slot`
+    // is a slot_bytes() value up to kMaxSlot.
+    void count_node(std::size_t slot);
+    void uncount_node(std::size_t slot) noexcept;
+    // Whether a new node of `slot` bytes should take a pool slot: enough
+    // nodes of its size are counted (see kPoolFrom).
+    bool pools(std::size_t slot) const;
 
     // A slot of `bytes` rounded up to kStep; 0 < bytes <= kMaxSlot.
     // Throws std::bad_alloc when no page can be had.
@@ -56,6 +76,7 @@ private:
     struct PageList {
         Page* head = nullptr;
         std::size_t pages = 0;  // all pages of this size, full ones too
+        std::uint32_t nodes = 0;  // count_node() minus uncount_node()
     };
     static constexpr std::size_t kClasses = kMaxSlot / kStep;
 
@@ -63,11 +84,13 @@ private:
     static Page& page_of(const void* slot) noexcept;
     static void unlink(PageList& list, Page& page) noexcept;
     static void push_front(PageList& list, Page& page) noexcept;
+    static std::size_t index_of(std::size_t slot) { return slot / kStep - 1; }
     void release_all() noexcept;
 
     // Index i holds slots of (i + 1) * kStep bytes. Made by the first
-    // allocate(): most tables (small ones, unused databases) never pool.
+    // count_node(): unused databases never need it.
     std::unique_ptr<std::array<PageList, kClasses>> lists_;
+    std::uint32_t pool_from_;
 };
 
 }  // namespace tierkv::storage

@@ -24,14 +24,22 @@ PolicyLinks& policy_links(Entry& entry) {
 }
 
 Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size_t embed_bytes) {
-    const std::size_t bytes =
+    const std::size_t needed =
         sizeof(Node) + (with_links ? sizeof(PolicyLinks) : 0) + sized_bytes::footprint(key.size()) + embed_bytes;
-    const bool pooled = size_ >= kPoolFrom && bytes <= NodePool::kMaxSlot;
+    const bool counted = needed <= NodePool::kMaxSlot;
+    const std::size_t bytes = counted ? NodePool::slot_bytes(needed) : needed;
+    const bool pooled = counted && pool_.pools(bytes);
     void* memory = pooled ? pool_.allocate(bytes) : std::malloc(bytes);
     if (!memory) throw std::bad_alloc();
+    std::uint8_t slack = Entry::kUncounted;
+    if (counted) {
+        slack = static_cast<std::uint8_t>(pooled ? 0 : (block_size(memory) - bytes) / NodePool::kStep);
+        if (slack < Entry::kUncounted) pool_.count_node(bytes);
+    }
     Node* node = new (memory) Node();
     Entry& entry = node->entry;
     entry.pooled_ = pooled;
+    entry.malloc_slack_ = std::min(slack, Entry::kUncounted);
     entry.has_policy_links = with_links;
     if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
     sized_bytes::write(const_cast<char*>(entry.tail()), key);
@@ -50,6 +58,15 @@ void Table::NodeDelete::operator()(Node* node) const {
 
 std::size_t Table::node_bytes(const Node& node) {
     return node.entry.pooled_ ? NodePool::slot_size(&node) : block_size(&node);
+}
+
+void Table::uncount(const Node& node) noexcept {
+    const Entry& entry = node.entry;
+    if (entry.pooled_) {
+        pool_.uncount_node(NodePool::slot_size(&node));
+    } else if (entry.malloc_slack_ != Entry::kUncounted) {
+        pool_.uncount_node(block_size(&node) - entry.malloc_slack_ * NodePool::kStep);
+    }
 }
 
 std::size_t Table::embeddable_size(const Value& value) {
@@ -76,8 +93,8 @@ void Table::store_value(Entry& entry, Value value) {
     entry.value.embed_in_node(room, value.modified_in_place());
 }
 
-Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge)
-    : policy_(std::move(policy)), gauge_(gauge) {
+Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge, std::uint32_t pool_from)
+    : pool_(pool_from), policy_(std::move(policy)), gauge_(gauge) {
     charge_policy();
 }
 
@@ -236,6 +253,7 @@ bool Table::erase(std::string_view key, std::uint64_t hash) {
             if (n.entry.disk_copy) --disk_copies_;
             if (policy_) policy_->on_erase(n.entry);
             charge(-entry_bytes(n.entry));
+            uncount(n);
             *link = std::move(n.next);  // destroys n
             --size_;
             maybe_shrink();
@@ -293,6 +311,7 @@ void Table::relink_nodes(bool with_links) {
             }
             moved->next = std::move((*link)->next);
             charge(entry_bytes(entry) - old_bytes);
+            uncount(**link);
             *link = std::move(moved);  // frees the old node
         }
     }
@@ -365,7 +384,10 @@ void Table::clear() {
     if (policy_) for_each([this](Entry& e) { policy_->on_erase(e); });
     // Unlink chains iteratively so a long chain cannot recurse deeply.
     for (auto& head : buckets_) {
-        while (head) head = std::move(head->next);
+        while (head) {
+            uncount(*head);
+            head = std::move(head->next);
+        }
     }
     charge_vector(buckets_, [&] { decltype(buckets_)().swap(buckets_); });
     charge_expiring([&] { expires_.clear(); });

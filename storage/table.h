@@ -45,6 +45,13 @@ private:
     friend class Table;
     bool has_expiry_ : 1 = false;
     bool pooled_ : 1 = false;  // the node is a NodePool slot, not a malloc block
+    // A malloc'ed node of up to NodePool::kMaxSlot bytes asked for a slot
+    // size (NodePool::slot_bytes) and got this many kSteps more (jemalloc's
+    // classes are coarser): the table's pool counts its nodes by slot size
+    // and finds a freed node's size from its block's. kUncounted: not
+    // counted (larger nodes).
+    std::uint8_t malloc_slack_ : 4 = 0;
+    static constexpr std::uint8_t kUncounted = 15;
 
 public:
     // Eviction policy state: Redis's logarithmic access counter (LFU) and a
@@ -84,7 +91,9 @@ public:
     Table() = default;
     // `gauge` (may be null) follows this table's memory for as long as the
     // table lives, including after it was moved out by FLUSHALL ASYNC.
-    Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge);
+    // `pool_from`: see NodePool::kPoolFrom (tests pool every node with 0).
+    Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge,
+          std::uint32_t pool_from = NodePool::kPoolFrom);
     Table(Table&& other) noexcept;
     Table& operator=(Table&& other) noexcept;
     ~Table();
@@ -95,6 +104,8 @@ public:
     std::int64_t memory_bytes() const { return bytes_; }
     std::size_t volatile_size() const { return expires_.size(); }
     std::size_t bucket_count() const { return buckets_.size(); }
+    // Pages the table's NodePool holds (for tests).
+    std::size_t pool_pages() const { return pool_.pages(); }
 
     // `hash` is key_hash(key), computed once by the caller.
     Entry* find(std::string_view key, std::uint64_t hash);
@@ -178,18 +189,14 @@ public:
     void clear();
 
     static constexpr std::size_t kEmbedMax = 256;
-    // A table takes new nodes from its NodePool once it holds this many
-    // entries; a smaller one uses malloc, as a pool page (16 KiB) per node
-    // size would cost it more than jemalloc's rounding does.
-    static constexpr std::size_t kPoolFrom = 256;
 
 private:
     // No stored hash: the key is inside the node, so comparing it costs no
     // cache miss, and a resize hashes the keys again (as Redis's rehash does).
     // A node is allocated with its tail (see Entry), hence raw memory and
     // the deleter: a slot of the table's NodePool once the table holds
-    // kPoolFrom entries, else a malloc block. The slot's or block's size is
-    // what the node costs (node_bytes).
+    // NodePool::kPoolFrom nodes of its slot size, else a malloc block. The
+    // slot's or block's size is what the node costs (node_bytes).
     struct Node;
     struct NodeDelete {
         void operator()(Node* node) const;
@@ -207,6 +214,8 @@ private:
     // A node for `key` with room for `embed_bytes` of value after it.
     NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
     static std::size_t node_bytes(const Node& node);
+    // Takes a node that is about to be freed off the pool's count.
+    void uncount(const Node& node) noexcept;
     // The bytes `value` would take in a node, with its length (0: none, it
     // keeps its own).
     static std::size_t embeddable_size(const Value& value);

@@ -11,6 +11,7 @@
 #include "numbered.h"
 #include "storage/eviction_policy.h"
 #include "storage/memory.h"
+#include "storage/node_pool.h"
 #include "storage/table.h"
 
 using namespace tierkv::storage;
@@ -31,14 +32,21 @@ void check_counts(const Table& table, const MemoryGauge& gauge) {
     CHECK(gauge.load() == table.memory_bytes());
 }
 
-// Fills the table to Table::kPoolFrom entries, so its next nodes come from
-// its NodePool.
-void fill_to_pool(Table& table) {
-    for (std::size_t i = table.size(); i < Table::kPoolFrom; ++i) {
-        const std::string key = numbered("filler:", static_cast<long long>(i));
-        table.insert(key, hash_of(key), Value::string("x"));
+// A 16-byte key ("key:" and 12 digits), as bench/compare.py loads.
+std::string key16(std::size_t i) {
+    std::string digits = std::to_string(i);
+    return "key:" + std::string(12 - digits.size(), '0') + digits;
+}
+
+// Fills the table with NodePool::kPoolFrom 16-byte keys holding
+// `value_size` bytes, so the next node of that shape comes from the pool.
+void fill_to_pool(Table& table, std::size_t value_size) {
+    for (std::size_t i = 1'000'000; i < 1'000'000 + NodePool::kPoolFrom; ++i) {
+        table.insert(key16(i), hash_of(key16(i)), Value::string(std::string(value_size, 'f')));
     }
 }
+
+std::uint32_t pool_from(bool pooled) { return pooled ? 0 : NodePool::kPoolFrom; }
 
 }  // namespace
 
@@ -46,8 +54,7 @@ TEST_CASE("table: keys of every length and values of every size read back", "[ta
     const bool pooled = GENERATE(false, true);
     CAPTURE(pooled);
     MemoryGauge gauge{0};
-    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
-    if (pooled) fill_to_pool(table);
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge, pool_from(pooled));
     const std::vector<std::size_t> key_sizes = {0, 1, 16, 23, 24, 200, 254, 255, 256, 1000, 70000};
     // Lengths up to 254 take one byte in a node's tail, longer ones five.
     const std::vector<std::size_t> value_sizes = {0,   1,   Value::kInlineMax, Value::kInlineMax + 1, 100, 254, 255,
@@ -91,7 +98,7 @@ TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 144 bytes on
     // A 24-byte node header, the key and the value after a length byte
     // each: 142 bytes, in the allocator's size class (160 with jemalloc).
     CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(24 + 1 + 16 + 1 + 100)));
-    fill_to_pool(table);
+    fill_to_pool(table, 100);
     const std::string pooled_key = "key:000000000002";
     Entry& p = table.insert(pooled_key, hash_of(pooled_key), Value::string(std::string(100, 'v')));
     CHECK(value_heap_bytes(p.value) == 0);
@@ -108,6 +115,44 @@ TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 144 bytes on
     std::vector<std::string> keys;
     table.for_each([&](const Entry& entry) { keys.emplace_back(entry.key()); });
     for (const std::string& k : keys) REQUIRE(table.erase(k, hash_of(k)));
+    check_counts(table, gauge);
+}
+
+TEST_CASE("table: a slot size gets pool pages only once 256 nodes share it", "[table]") {
+    // A page costs 16 KiB: values of many sizes in a small table would
+    // leave each size's page mostly empty (before this rule, 20,000 keys
+    // with 10-300-byte values in 64 shards took 1,500 bytes each).
+    MemoryGauge gauge{0};
+    Table table(make_eviction_policy("noeviction", EvictionSettings{}), &gauge);
+    for (std::size_t size = 120; size <= 400; size += 8) {  // nodes of 160-448 bytes
+        const std::string key = numbered("varied:", static_cast<long long>(size));
+        table.insert(key, hash_of(key), Value::string(std::string(size, 'v')));
+    }
+    CHECK(table.pool_pages() == 0);
+    for (std::size_t i = 0; i < NodePool::kPoolFrom; ++i) {
+        table.insert(key16(i), hash_of(key16(i)), Value::string(std::string(100, 'v')));
+        CHECK(table.pool_pages() == 0);
+    }
+    const std::string pooled_key = key16(NodePool::kPoolFrom);
+    Entry& pooled = table.insert(pooled_key, hash_of(pooled_key), Value::string(std::string(100, 'v')));
+    CHECK(table.pool_pages() == 1);
+    CHECK(Table::entry_bytes(pooled) == 144);
+    check_counts(table, gauge);
+    // Below the count again, that size goes back to malloc: erasing every
+    // node of it frees the page, and one more node does not take a new one.
+    for (std::size_t i = 0; i <= NodePool::kPoolFrom; ++i) REQUIRE(table.erase(key16(i), hash_of(key16(i))));
+    CHECK(table.pool_pages() == 0);
+    table.insert(key16(0), hash_of(key16(0)), Value::string(std::string(100, 'v')));
+    CHECK(table.pool_pages() == 0);
+    check_counts(table, gauge);
+    // A policy change reallocates every node and the count follows: with
+    // key16(0) and 255 fillers, the last filler is the one to take a slot.
+    table.set_policy(make_eviction_policy("allkeys-lru", EvictionSettings{}));
+    table.set_policy(make_eviction_policy("noeviction", EvictionSettings{}));
+    fill_to_pool(table, 100);
+    CHECK(table.pool_pages() == 1);
+    table.clear();
+    CHECK(table.pool_pages() == 0);
     check_counts(table, gauge);
 }
 
