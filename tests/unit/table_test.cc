@@ -96,8 +96,10 @@ TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 144 bytes on
     Entry& e = table.insert(key, hash_of(key), Value::string(std::string(100, 'v')));
     CHECK(value_heap_bytes(e.value) == 0);
     // A 24-byte node header, the key and the value after a length byte
-    // each: 142 bytes, in the allocator's size class (160 with jemalloc).
-    CHECK(Table::entry_bytes(e) == static_cast<std::int64_t>(allocation_size(24 + 1 + 16 + 1 + 100)));
+    // each: 142 bytes. A malloc'ed node asks for its slot size (144), and
+    // gets the allocator's size class for that (160 with jemalloc).
+    CHECK(Table::entry_bytes(e) ==
+          static_cast<std::int64_t>(allocation_size(NodePool::slot_bytes(24 + 1 + 16 + 1 + 100))));
     fill_to_pool(table, 100);
     const std::string pooled_key = "key:000000000002";
     Entry& p = table.insert(pooled_key, hash_of(pooled_key), Value::string(std::string(100, 'v')));
