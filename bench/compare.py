@@ -20,7 +20,8 @@ Workloads (issue #6):
   4. p50/p99/p99.9 latency at a fixed rate both sustain (tierkv-bench --rate),
      the median of 5 rounds of 10 s that alternate between the servers;
   5. RSS and used_memory after 1,000,000 keys (16-byte keys, 100-byte
-     values), and after 100,000 hashes of 10 small fields;
+     values), and after 100,000 hashes of 10 small fields; beside them,
+     after 50,000 keys with values of 10-300 bytes;
   6. GET and SET of 4 MiB values with 8 connections, in GB/s;
   and scaling: tierkv GET throughput at --threads 1 and 2 (unpinned).
 
@@ -31,6 +32,7 @@ import csv
 import io
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -223,6 +225,12 @@ class Compare:
         hash_cmds = self.protocol_file("hashes", (
             [b"HSET", b"hash:%07d" % i] + [x for f in range(10) for x in (b"field%d" % f, b"value-%d" % f)]
             for i in range(hashes)))
+        # Beside the issue's workloads: values of many sizes in a mid-size
+        # keyspace, where per-size allocation schemes (a pool page per node
+        # size) can waste more than they save.
+        varied_keys, sizes = keys // 20, random.Random(6)
+        varied = self.protocol_file("varied", (
+            ("SET", b"key:%012d" % i, b"v" * sizes.randint(10, 300)) for i in range(varied_keys)))
 
         def run(server, path, expected):
             rss_before, used_before = server.rss_bytes(), int(server.info("memory")["used_memory"])
@@ -237,8 +245,10 @@ class Compare:
 
         s = self.each_server(self.server_cpu, lambda srv: run(srv, strings, keys))
         h = self.each_server(self.server_cpu, lambda srv: run(srv, hash_cmds, hashes))
+        v = self.each_server(self.server_cpu, lambda srv: run(srv, varied, varied_keys))
         section = "5 memory"
-        for what, res, count in (("string key", s, keys), ("hash of 10 fields", h, hashes)):
+        for what, res, count in (("string key", s, keys), ("hash of 10 fields", h, hashes),
+                                 ("key, 10-300 B values", v, varied_keys)):
             for field, label in (("rss", "RSS"), ("used", "used_memory")):
                 flat = {name: r[field] / count for name, r in res.items()}
                 self.add(section, "%s per %s" % (label, what), flat, None, "lower", "B")

@@ -35,6 +35,7 @@ class Compare(unittest.TestCase):
             for m in ("GET P=1 redis-benchmark", "SET P=16 tierkv-bench", "server CPU per request, P=1", "p99",
                       "RSS per string key", "RSS per hash of 10 fields", "GET GB/s"):
                 self.assertIn(m, metrics)
+            self.assertIn("RSS per key, 10-300 B values", metrics)
             # Latency rounds alternate between the servers, each reported.
             self.assertIn("latency round 1 tierkv", run.stderr)
             self.assertIn("latency round 1 redis", run.stderr)
