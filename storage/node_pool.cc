@@ -31,9 +31,9 @@ struct NodePool::Page {
     Page(PageList* owner, std::size_t size)
         : list(owner),
           slot_size(static_cast<std::uint32_t>(size)),
-          capacity(static_cast<std::uint32_t>((kPageBytes - kSlotsOffset) / size)) {}
+          capacity(static_cast<std::uint32_t>(slots_per_page(size))) {}
 
-    static constexpr std::size_t kSlotsOffset = 64;  // the header, rounded to a cache line
+    static constexpr std::size_t kSlotsOffset = kPageHeader;
     char* slot(std::size_t i) { return reinterpret_cast<char*>(this) + kSlotsOffset + i * slot_size; }
     bool full() const { return used == capacity; }
 };

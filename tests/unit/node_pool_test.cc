@@ -67,8 +67,9 @@ TEST_CASE("node pool: slots are rounded to 8 bytes, aligned, and keep their byte
 TEST_CASE("node pool: 152-byte slots fill a page before another is taken", "[node_pool]") {
     NodePool pool;
     std::vector<void*> slots;
-    // (16384 - 64) / 152 = 107 slots per page.
-    for (int i = 0; i < 107; ++i) slots.push_back(pool.allocate(148));
+    const std::size_t per_page = NodePool::slots_per_page(152);
+    CHECK(per_page == (NodePool::kPageBytes - 64) / 152);
+    for (std::size_t i = 0; i < per_page; ++i) slots.push_back(pool.allocate(148));
     CHECK(pool.pages() == 1);
     slots.push_back(pool.allocate(150));
     CHECK(pool.pages() == 2);
@@ -85,9 +86,10 @@ TEST_CASE("node pool: 152-byte slots fill a page before another is taken", "[nod
 TEST_CASE("node pool: a moved pool keeps its slots, which go back to it", "[node_pool]") {
     NodePool pool;
     std::vector<void*> slots;
-    for (int i = 0; i < 1000; ++i) slots.push_back(pool.allocate(40));
+    const std::size_t per_page = NodePool::slots_per_page(40);
+    for (std::size_t i = 0; i < 2 * per_page + 10; ++i) slots.push_back(pool.allocate(40));
     NodePool moved = std::move(pool);
-    CHECK(moved.pages() == 3);  // (16384 - 64) / 40 = 408 slots per page
+    CHECK(moved.pages() == 3);
     CHECK(pool.pages() == 0);   // NOLINT(bugprone-use-after-move)
     for (void* s : slots) NodePool::deallocate(s);
     CHECK(moved.pages() == 0);

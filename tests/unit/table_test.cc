@@ -121,7 +121,7 @@ TEST_CASE("table: a 16-byte key with a 100-byte value is one block, 144 bytes on
 }
 
 TEST_CASE("table: a slot size gets pool pages only once 256 nodes share it", "[table]") {
-    // A page costs 16 KiB: values of many sizes in a small table would
+    // A page costs 32 KiB: values of many sizes in a small table would
     // leave each size's page mostly empty (before this rule, 20,000 keys
     // with 10-300-byte values in 64 shards took 1,500 bytes each).
     MemoryGauge gauge{0};
