@@ -29,17 +29,32 @@ Table::NodePtr Table::make_node(std::string_view key, bool with_links, std::size
     const bool counted = needed <= NodePool::kMaxSlot;
     const std::size_t bytes = counted ? NodePool::slot_bytes(needed) : needed;
     const bool pooled = counted && pool_.pools(bytes);
-    void* memory = pooled ? pool_.allocate(bytes) : std::malloc(bytes);
-    if (!memory) throw std::bad_alloc();
-    std::uint8_t slack = Entry::kUncounted;
-    if (counted) {
-        slack = static_cast<std::uint8_t>(pooled ? 0 : (block_size(memory) - bytes) / NodePool::kStep);
-        if (slack < Entry::kUncounted) pool_.count_node(bytes);
+    if (counted) pool_.count_node(bytes);  // may throw: nothing is allocated yet
+    void* memory = nullptr;
+    try {
+        memory = pooled ? pool_.allocate(bytes) : std::malloc(bytes);
+        if (!memory) throw std::bad_alloc();
+    } catch (...) {
+        if (counted) pool_.uncount_node(bytes);
+        throw;
+    }
+    // A malloc'ed block may exceed the slot size it was asked for (the
+    // allocator's classes); the excess in kSteps lets uncount() find the
+    // size it was counted at.
+    std::uint8_t slack = counted ? 0 : Entry::kUncounted;
+    if (counted && !pooled) {
+        const std::size_t excess = (block_size(memory) - bytes) / NodePool::kStep;
+        if (excess < Entry::kUncounted) {
+            slack = static_cast<std::uint8_t>(excess);
+        } else {
+            pool_.uncount_node(bytes);  // an allocator this coarse is not counted
+            slack = Entry::kUncounted;
+        }
     }
     Node* node = new (memory) Node();
     Entry& entry = node->entry;
     entry.pooled_ = pooled;
-    entry.malloc_slack_ = std::min(slack, Entry::kUncounted);
+    entry.malloc_slack_ = slack;
     entry.has_policy_links = with_links;
     if (with_links) new (static_cast<char*>(memory) + sizeof(Node)) PolicyLinks();
     sized_bytes::write(const_cast<char*>(entry.tail()), key);
