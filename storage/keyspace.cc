@@ -148,7 +148,7 @@ void DbView::write_through(std::string_view key, bool had_disk_copy) {
     Tier& tier = *ks_->tier_;
     Entry* e = table.find(key, h);
     if (e && !table.expired(*e, now_ms_)) {
-        tier.write_through(db_, key, ks_->record_of(table, *e), !e->disk_copy);
+        tier.write_through(db_, key, ks_->record_of(table, *e, e->value), !e->disk_copy);
         table.set_disk_copy(*e, true);
     } else if (had_disk_copy) {
         tier.forget(db_, key, true);
@@ -529,9 +529,7 @@ bool Keyspace::evict_one(Shard& shard, std::int64_t now_ms) {
     if (tier_ && !victim->disk_copy) {
         // Nothing is lost: the entry moves to the tier with its hotness.
         const auto db = static_cast<std::size_t>(fullest - shard.dbs.data());
-        TierRecord record = record_of(*fullest, *victim);
-        record.value = fullest->take_value(*victim);
-        tier_->spill(db, key, record);
+        tier_->spill(db, key, record_of(*fullest, *victim, fullest->take_value(*victim)));
     } else if (!tier_) {
         shard.counters.evicted.fetch_add(1, std::memory_order_relaxed);
     }
@@ -759,9 +757,9 @@ void Keyspace::adopt_promoted(Table& table, Entry& e, std::size_t) {
     tier_->note_promotion();
 }
 
-TierRecord Keyspace::record_of(const Table& table, const Entry& e) const {
-    return TierRecord{e.value, table.expire_at(e), start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000,
-                      e.lfu_counter};
+TierRecord Keyspace::record_of(const Table& table, const Entry& e, Value value) const {
+    return TierRecord{std::move(value), table.expire_at(e),
+                      start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter};
 }
 
 void Keyspace::spill_all(std::int64_t now_ms) {
@@ -781,9 +779,7 @@ void Keyspace::spill_all(std::int64_t now_ms) {
                 if (table.expired(e, now_ms)) return;
                 hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, std::string(e.key())}});
                 if (e.disk_copy) return;  // the tier has it already
-                tier_->spill(db, e.key(),
-                             TierRecord{std::move(e.value), table.expire_at(e),
-                                        start_ms_ + static_cast<std::int64_t>(e.last_access_s) * 1000, e.lfu_counter});
+                tier_->spill(db, e.key(), record_of(table, e, std::move(e.value)));
             });
             table = make_table();
         }

@@ -361,7 +361,9 @@ private:
                             std::optional<ValueType> type, std::int64_t now_ms);
     std::uint64_t save_scan(ScanState state);
     std::optional<ScanState> take_scan(std::uint64_t cursor);
-    TierRecord record_of(const Table& table, const Entry& e) const;
+    // What the tier keeps of `e`, with `value` (the entry's, moved or copied
+    // by the caller).
+    TierRecord record_of(const Table& table, const Entry& e, Value value) const;
     // Under the shard's lock: `e` came back from the tier, which keeps its
     // copy until the entry changes.
     void adopt_promoted(Table& table, Entry& e, std::size_t db);

@@ -167,7 +167,8 @@ public:
         return entry.has_expiry() ? *expires_.find(&entry) : 0;
     }
     bool expired(const Entry& entry, std::int64_t now_ms) const {
-        return entry.has_expiry() && expire_at(entry) <= now_ms;
+        const std::int64_t at = expire_at(entry);
+        return at != 0 && at <= now_ms;
     }
 
     // A random key with an expiry, for sampling; nullptr when none.
