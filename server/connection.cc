@@ -34,6 +34,7 @@ constexpr std::size_t kDirectBulkMax = 64 * 1024 * 1024;
 // What one read of such a buffer asks for: with 4 MiB SETs, 256 KiB reads
 // beat both smaller ones and reading all that is left at once.
 constexpr std::size_t kDirectReadChunk = 256 * 1024;
+constexpr std::size_t kDirectLowWater = 256 * 1024;
 
 }  // namespace
 
@@ -124,12 +125,24 @@ bool Connection::direct_bulk_complete() const { return direct_bulk_->filled == d
 
 asio::awaitable<std::size_t> Connection::read_direct_bulk() {
     DirectBulk& bulk = *direct_bulk_;
-    const std::size_t room = std::min(bulk.bytes.size() - bulk.filled, kDirectReadChunk);
+    const std::size_t left = bulk.bytes.size() - bulk.filled;
+    const std::size_t room = std::min(left, kDirectReadChunk);
+    set_receive_low_water(std::min(left, kDirectLowWater));
     const std::size_t n = co_await stream_.async_read_some(
         asio::buffer(bulk.bytes.data_to_fill() + bulk.filled, room), asio::use_awaitable);
     bulk.filled += n;
-    if (direct_bulk_complete()) attach_direct_bulk();
+    if (direct_bulk_complete()) {
+        set_receive_low_water(1);
+        attach_direct_bulk();
+    }
     co_return n;
+}
+
+void Connection::set_receive_low_water(std::size_t bytes) {
+    if (bytes == receive_low_water_ || stream_.is_tls()) return;
+    asio::error_code ec;
+    stream_.socket().set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)), ec);
+    if (!ec) receive_low_water_ = bytes;
 }
 
 void Connection::attach_direct_bulk() {

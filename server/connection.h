@@ -96,6 +96,7 @@ private:
     bool direct_bulk_complete() const;
     asio::awaitable<std::size_t> read_direct_bulk();
     void attach_direct_bulk();
+    void set_receive_low_water(std::size_t bytes);
     void end_direct_bulk();  // the command it belongs to is done
     void close_soon();  // on the connection's thread
     void release_idle_buffers();
@@ -134,6 +135,7 @@ private:
         std::size_t filled;           // bytes received so far
     };
     std::optional<DirectBulk> direct_bulk_;
+    std::size_t receive_low_water_ = 1;
     // When the buffers last held more than they keep when idle: a client
     // streaming large values keeps its large buffers instead of growing them
     // from scratch for every value.

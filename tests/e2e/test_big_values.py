@@ -121,6 +121,39 @@ class BigValues(SharedServerTest):
             self.assertEqual(read_exactly(s, 5 * 5), b"+OK\r\n" * 5)
         self.assertEqual(self.r.mget(["p%d" % i for i in range(5)]), values)
 
+    # While a large value arrives the server asks the kernel to wake it only
+    # once a good part of the rest is there (SO_RCVLOWAT). It must still see
+    # the last few bytes, the small commands after the value, and a close.
+    def test_last_bytes_of_a_large_value_and_small_commands_after_it(self):
+        value = os.urandom(3 * MIB)
+        request = resp_command("SET", "lw", value)
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=10) as s:
+            sent = 0
+            for end in (MIB, len(request) - 300, len(request) - 1, len(request)):
+                s.sendall(request[sent:end])
+                sent = end
+                time.sleep(0.1)
+            self.assertEqual(read_exactly(s, 5), b"+OK\r\n")
+            # One small command at a time, each waiting for its reply.
+            for _ in range(3):
+                s.sendall(b"PING\r\n")
+                self.assertEqual(read_exactly(s, 7), b"+PONG\r\n")
+            s.sendall(resp_command("STRLEN", "lw"))
+            self.assertEqual(read_exactly(s, 10), b":%d\r\n" % len(value))
+
+    def test_client_gone_in_the_middle_of_a_large_value(self):
+        before = self.r.info("clients")["connected_clients"]
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+        s.sendall(b"*3\r\n$3\r\nSET\r\n$4\r\ngone\r\n$%d\r\n" % (4 * MIB) + b"x" * (MIB + 17))
+        time.sleep(0.2)
+        self.assertEqual(self.r.info("clients")["connected_clients"], before + 1)
+        s.close()
+        deadline = time.time() + 5
+        while self.r.info("clients")["connected_clients"] > before and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.r.info("clients")["connected_clients"], before)
+        self.assertIsNone(self.r.get("gone"))
+
     def test_large_argument_of_other_commands_is_intact(self):
         value = os.urandom(MIB)
         self.r.hset("h", "f", value)
