@@ -45,6 +45,7 @@ void Connection::on_connect(const asio::error_code& ec) {
     reader_ = protocol::ReplyReader();
     rx_begin_ = rx_end_ = 0;
     skip_left_ = 0;
+    receive_low_water_ = 1;  // a new socket
     if (ctx_.options.resp3) {
         handshaking_ = true;
         request_.clear();
@@ -147,9 +148,20 @@ void Connection::read() {
         rx_begin_ = 0;
         if (rx_.size() - rx_end_ < kReadChunk) rx_.resize(rx_.size() * 2);
     }
+    // While a large reply streams in, the kernel wakes this thread only
+    // once a good part of it has arrived, instead of for every segment: on
+    // loopback each wake-up is paid by the server's CPU, which delivers it.
+    set_receive_low_water(skip_left_ >= kLargeValue ? std::min<std::uint64_t>(skip_left_, rx_.size() - rx_end_) : 1);
     reading_ = true;
     socket_.async_read_some(asio::buffer(rx_.data() + rx_end_, rx_.size() - rx_end_),
                             [this](const asio::error_code& ec, std::size_t bytes) { on_read(ec, bytes); });
+}
+
+void Connection::set_receive_low_water(std::size_t bytes) {
+    if (bytes == receive_low_water_) return;
+    asio::error_code ec;
+    socket_.set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)), ec);
+    if (!ec) receive_low_water_ = bytes;
 }
 
 void Connection::on_write(const asio::error_code& ec) {

@@ -65,6 +65,7 @@ private:
     void start_batch();
     void send();
     void read();
+    void set_receive_low_water(std::size_t bytes);
     void on_write(const asio::error_code& ec);
     void on_read(const asio::error_code& ec, std::size_t bytes);
     bool parse_replies(Clock::time_point now);
@@ -114,6 +115,7 @@ private:
     std::size_t rx_begin_ = 0;
     std::size_t rx_end_ = 0;
     std::uint64_t skip_left_ = 0;  // bytes of a large bulk reply still to skip
+    std::size_t receive_low_water_ = 1;  // SO_RCVLOWAT now set on socket_
 };
 
 }  // namespace tierkv::bench

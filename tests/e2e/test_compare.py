@@ -33,7 +33,7 @@ class Compare(unittest.TestCase):
                 self.assertGreater(r["redis"], 0, r)
             metrics = {r["metric"] for r in rows}
             for m in ("GET P=1 redis-benchmark", "SET P=16 tierkv-bench", "server CPU per request, P=1", "p99",
-                      "RSS per string key", "RSS per hash of 10 fields", "GET GB/s"):
+                      "RSS per string key", "RSS per hash of 10 fields", "GET GB/s", "SET server CPU s per GB"):
                 self.assertIn(m, metrics)
             self.assertIn("RSS per key, 10-300 B values", metrics)
             # Latency rounds alternate between the servers, each reported.
