@@ -14,6 +14,11 @@ namespace tierkv::storage {
 namespace {
 
 constexpr std::size_t kMinBuckets = 4;
+// The table doubles its buckets when it holds this many keys per bucket.
+// Two, not Redis's one: a bucket is 8 bytes, which at 1.0 cost 8-16 bytes
+// per key (about 5% of a small string key), at 2 half that; a lookup then
+// walks 1.5-2 nodes instead of 1.25-1.5 (the first one prefetched).
+constexpr std::size_t kMaxKeysPerBucket = 2;
 
 }  // namespace
 
@@ -350,7 +355,7 @@ void Table::resize(std::size_t bucket_count) {
 void Table::maybe_grow() {
     if (buckets_.empty()) {
         resize(kMinBuckets);
-    } else if (size_ >= buckets_.size()) {
+    } else if (size_ >= buckets_.size() * kMaxKeysPerBucket) {
         resize(buckets_.size() * 2);
     }
 }
