@@ -31,10 +31,12 @@ constexpr std::int64_t kKeepLargeBuffersMs = 2000;
 // arrive; beyond the maximum the input buffer grows with the bytes instead.
 constexpr std::size_t kDirectBulkMin = storage::Value::kSharedStringMin;
 constexpr std::size_t kDirectBulkMax = 64 * 1024 * 1024;
-// What one read of such a buffer asks for: with 4 MiB SETs, 256 KiB reads
-// beat both smaller ones and reading all that is left at once.
+// What one read of such a buffer asks for, and how much must have arrived
+// before the kernel wakes the connection for it (SO_RCVLOWAT; at most what
+// is left). With 4 MiB SETs, 256 KiB reads beat both smaller ones and
+// reading all that is left at once, and the mark cut wake-ups per SET from
+// 11-22 to 6-9.
 constexpr std::size_t kDirectReadChunk = 256 * 1024;
-constexpr std::size_t kDirectLowWater = 256 * 1024;
 
 }  // namespace
 
@@ -127,7 +129,7 @@ asio::awaitable<std::size_t> Connection::read_direct_bulk() {
     DirectBulk& bulk = *direct_bulk_;
     const std::size_t left = bulk.bytes.size() - bulk.filled;
     const std::size_t room = std::min(left, kDirectReadChunk);
-    set_receive_low_water(std::min(left, kDirectLowWater));
+    set_receive_low_water(room);
     const std::size_t n = co_await stream_.async_read_some(
         asio::buffer(bulk.bytes.data_to_fill() + bulk.filled, room), asio::use_awaitable);
     bulk.filled += n;

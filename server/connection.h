@@ -135,7 +135,7 @@ private:
         std::size_t filled;           // bytes received so far
     };
     std::optional<DirectBulk> direct_bulk_;
-    std::size_t receive_low_water_ = 1;
+    std::size_t receive_low_water_ = 1;  // SO_RCVLOWAT now set on the socket
     // When the buffers last held more than they keep when idle: a client
     // streaming large values keeps its large buffers instead of growing them
     // from scratch for every value.

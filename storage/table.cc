@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kMinBuckets = 4;
 // The table doubles its buckets when it holds this many keys per bucket.
 // Two, not Redis's one: a bucket is 8 bytes, which at 1.0 cost 8-16 bytes
-// per key (about 5% of a small string key), at 2 half that; a lookup then
+// per key (5-10% of a small string key), at 2 half that; a lookup then
 // walks 1.5-2 nodes instead of 1.25-1.5 (the first one prefetched).
 constexpr std::size_t kMaxKeysPerBucket = 2;
 
