@@ -9,7 +9,7 @@ namespace tierkv::storage {
 
 HashValue::HashValue(const HashValue& other) {
     if (other.is_dict()) {
-        dict_word_ = reinterpret_cast<std::uintptr_t>(new Table(*other.dict())) | kDictTag;
+        dict_word_ = reinterpret_cast<std::uintptr_t>(new FieldDict(*other.dict())) | kDictTag;
     } else {
         new (&listpack_) ForwardListpack(other.listpack_);
     }
@@ -43,7 +43,7 @@ void HashValue::destroy() noexcept {
 std::size_t HashValue::size() const { return is_dict() ? dict()->size() : listpack_.size() / 2; }
 
 std::size_t HashValue::heap_bytes() const {
-    return is_dict() ? allocation_size(sizeof(Table)) + dict()->heap_bytes() : listpack_.heap_bytes();
+    return is_dict() ? allocation_size(sizeof(FieldDict)) + dict()->heap_bytes() : listpack_.heap_bytes();
 }
 
 std::optional<std::string_view> HashValue::get(std::string_view field) const {
@@ -102,7 +102,7 @@ HashValue::Pair HashValue::random(std::mt19937_64& rng) const {
 }
 
 void HashValue::convert_to_dict() {
-    auto table = std::make_unique<Table>();
+    auto table = std::make_unique<FieldDict>();
     table->reserve(size());
     for_each([&](std::string_view field, std::string_view value) { table->insert(field, std::string(value)); });
     listpack_.~ForwardListpack();

@@ -80,8 +80,8 @@ public:
     Pair random(std::mt19937_64& rng) const;
 
 private:
-    using Table = Dict<std::string>;
-    // Set in the word's lowest bit when it holds a Table's address (a heap
+    using FieldDict = Dict<std::string>;
+    // Set in the word's lowest bit when it holds a FieldDict's address (a heap
     // block, so that bit is otherwise 0).
     static constexpr std::uintptr_t kDictTag = 1;
 
@@ -90,7 +90,7 @@ private:
         std::memcpy(&word, static_cast<const void*>(this), sizeof(word));  // either member's bytes
         return (word & kDictTag) != 0;
     }
-    Table* dict() const { return reinterpret_cast<Table*>(dict_word_ & ~kDictTag); }  // is_dict() only
+    FieldDict* dict() const { return reinterpret_cast<FieldDict*>(dict_word_ & ~kDictTag); }  // is_dict() only
     void convert_to_dict();
     void destroy() noexcept;
 
