@@ -68,13 +68,13 @@ constexpr std::int64_t kNow = 1'700'000'000'000;  // a fixed "now" in unix ms
 
 // ---- Table ---------------------------------------------------------------
 
-TEST_CASE("table: insert, find, erase; grows and shrinks by powers of two") {
+TEST_CASE("table: insert, find, erase, grows and shrinks by powers of two") {
     Table table;
     REQUIRE(table.find("nope", hash_of("nope")) == nullptr);
     for (int i = 0; i < 1000; ++i) table_put(table, key_name("k", i));
     REQUIRE(table.size() == 1000);
     const std::size_t grown = table.bucket_count();
-    REQUIRE(grown >= 1000);
+    REQUIRE(grown * 2 >= 1000);  // two keys per bucket at most
     REQUIRE((grown & (grown - 1)) == 0);
     for (int i = 0; i < 1000; ++i) {
         const std::string key = key_name("k", i);

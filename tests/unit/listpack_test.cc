@@ -119,7 +119,7 @@ TEMPLATE_TEST_CASE("listpack: heap_bytes is what the allocator holds, and shrink
     CHECK(lp.heap_bytes() < full / 4);
 }
 
-TEST_CASE("listpack: one pointer; copies are deep, moves empty the source, an emptied listpack holds no block") {
+TEST_CASE("listpack: one pointer, copies are deep, moves empty the source, an emptied listpack holds no block") {
     STATIC_REQUIRE(sizeof(Listpack) == sizeof(void*));
     Listpack lp;
     CHECK(lp.heap_bytes() == 0);

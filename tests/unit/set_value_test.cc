@@ -29,7 +29,7 @@ const EncodingLimits kDefaults;
 
 }  // namespace
 
-TEST_CASE("set: integers stay an intset, sorted; only canonical integers count") {
+TEST_CASE("set: integers stay an intset, sorted, only canonical integers count") {
     SetValue s;
     for (const char* m : {"5", "-3", "100000", "5", "0"}) s.add(m, kDefaults);
     CHECK(s.encoding() == Enc::kIntset);

@@ -23,7 +23,7 @@ TEST_CASE("tls-protocols lists TLS versions, any case") {
     CHECK(c.tls_protocols == "TLSv1.3");
 }
 
-TEST_CASE("tls-auth-clients is yes, no or optional; tls-port a port") {
+TEST_CASE("tls-auth-clients is yes, no or optional, tls-port a port") {
     Config c;
     CHECK(c.tls_auth_clients == "yes");
     CHECK(c.tls_port == 0);

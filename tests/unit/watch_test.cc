@@ -46,7 +46,7 @@ void put(Keyspace& ks, const std::string& key, std::int64_t expire_at = 0, std::
 
 }  // namespace
 
-TEST_CASE("watch: writes of the key set the flag; reads and other keys do not") {
+TEST_CASE("watch: writes of the key set the flag, reads and other keys do not") {
     Keyspace ks(16, 4);
     put(ks, "k");
     Watched w(ks, "k");

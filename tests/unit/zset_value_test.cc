@@ -100,7 +100,7 @@ void run_against_model(const EncodingLimits& l, int steps, int universe) {
 
 }  // namespace
 
-TEST_CASE("zset: order by score, then member bytes; updates move members") {
+TEST_CASE("zset: order by score, then member bytes, updates move members") {
     ZSetValue z;
     CHECK(z.empty());
     CHECK(z.set("b", 1, kDefaults));
