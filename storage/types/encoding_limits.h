@@ -19,9 +19,11 @@ struct EncodingLimits {
     int list_max_listpack_size = -2;
     std::size_t zset_max_listpack_entries = 128;
     std::size_t zset_max_listpack_value = 64;
-    // Redis's LISTPACK_MAX_SAFETY_SIZE: a hash whose listpack would grow
-    // past this becomes a hash table whatever the settings above say (a
-    // hash's ForwardListpack cannot pass 4 GiB). Not a setting.
+    // Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack that would grow past
+    // this becomes a hash table whatever the settings above say. Not a
+    // setting. A hash's PairListpack converts sooner, past 64 KiB
+    // (PairListpack::kMaxBytes), which only settings far above the defaults
+    // reach.
     std::size_t listpack_max_bytes = std::size_t{1} << 30;
 };
 

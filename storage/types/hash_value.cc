@@ -1,5 +1,6 @@
 #include "storage/types/hash_value.h"
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -11,16 +12,16 @@ HashValue::HashValue(const HashValue& other) {
     if (other.is_dict()) {
         dict_word_ = reinterpret_cast<std::uintptr_t>(new FieldDict(*other.dict())) | kDictTag;
     } else {
-        new (&listpack_) ForwardListpack(other.listpack_);
+        new (&listpack_) PairListpack(other.listpack_);
     }
 }
 
 HashValue::HashValue(HashValue&& other) noexcept {
     if (other.is_dict()) {
         dict_word_ = other.dict_word_;
-        new (&other.listpack_) ForwardListpack();  // the source is left an empty hash
+        new (&other.listpack_) PairListpack();  // the source is left an empty hash
     } else {
-        new (&listpack_) ForwardListpack(std::move(other.listpack_));
+        new (&listpack_) PairListpack(std::move(other.listpack_));
     }
 }
 
@@ -36,11 +37,11 @@ void HashValue::destroy() noexcept {
     if (is_dict()) {
         delete dict();
     } else {
-        listpack_.~ForwardListpack();
+        listpack_.~PairListpack();
     }
 }
 
-std::size_t HashValue::size() const { return is_dict() ? dict()->size() : listpack_.size() / 2; }
+std::size_t HashValue::size() const { return is_dict() ? dict()->size() : listpack_.size(); }
 
 std::size_t HashValue::heap_bytes() const {
     return is_dict() ? allocation_size(sizeof(FieldDict)) + dict()->heap_bytes() : listpack_.heap_bytes();
@@ -48,9 +49,9 @@ std::size_t HashValue::heap_bytes() const {
 
 std::optional<std::string_view> HashValue::get(std::string_view field) const {
     if (!is_dict()) {
-        const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+        const PairListpack::Pos p = listpack_.find(field);
         if (p == listpack_.end()) return std::nullopt;
-        return listpack_.at(listpack_.next(p));
+        return listpack_.at(p).value;
     }
     const std::string* value = dict()->find(field);
     if (!value) return std::nullopt;
@@ -61,17 +62,16 @@ bool HashValue::set(std::string_view field, std::string_view value, const Encodi
     if (!is_dict()) {
         const bool too_long =
             field.size() > limits.hash_max_listpack_value || value.size() > limits.hash_max_listpack_value ||
-            listpack_.bytes() + ForwardListpack::entry_bytes(field.size()) + ForwardListpack::entry_bytes(value.size()) >
-                limits.listpack_max_bytes;
+            listpack_.bytes() + PairListpack::pair_bytes(field.size(), value.size()) >
+                std::min(limits.listpack_max_bytes, PairListpack::kMaxBytes);
         if (!too_long) {
-            const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+            const PairListpack::Pos p = listpack_.find(field);
             if (p != listpack_.end()) {
-                listpack_.replace(listpack_.next(p), value);
+                listpack_.set_value(p, value);
                 return false;
             }
-            listpack_.push_back(field);
-            listpack_.push_back(value);
-            if (listpack_.size() / 2 > limits.hash_max_listpack_entries) convert_to_dict();
+            listpack_.push_back(field, value);
+            if (listpack_.size() > limits.hash_max_listpack_entries) convert_to_dict();
             return true;
         }
         convert_to_dict();
@@ -83,9 +83,9 @@ bool HashValue::set(std::string_view field, std::string_view value, const Encodi
 
 bool HashValue::erase(std::string_view field) {
     if (!is_dict()) {
-        const ForwardListpack::Pos p = listpack_.find(field, listpack_.begin(), 2);
+        const PairListpack::Pos p = listpack_.find(field);
         if (p == listpack_.end()) return false;
-        listpack_.erase(p, listpack_.next(listpack_.next(p)), 2);
+        listpack_.erase(p);
         return true;
     }
     return dict()->erase(field);
@@ -93,9 +93,8 @@ bool HashValue::erase(std::string_view field) {
 
 HashValue::Pair HashValue::random(std::mt19937_64& rng) const {
     if (!is_dict()) {
-        const std::size_t i = std::uniform_int_distribution<std::size_t>(0, listpack_.size() / 2 - 1)(rng);
-        const ForwardListpack::Pos p = listpack_.seek(2 * i);
-        return {listpack_.at(p), listpack_.at(listpack_.next(p))};
+        const std::size_t i = std::uniform_int_distribution<std::size_t>(0, listpack_.size() - 1)(rng);
+        return listpack_.at(listpack_.seek(i));
     }
     const auto [field, value] = dict()->random(rng);
     return {field, *value};
@@ -105,7 +104,7 @@ void HashValue::convert_to_dict() {
     auto table = std::make_unique<FieldDict>();
     table->reserve(size());
     for_each([&](std::string_view field, std::string_view value) { table->insert(field, std::string(value)); });
-    listpack_.~ForwardListpack();
+    listpack_.~PairListpack();
     dict_word_ = reinterpret_cast<std::uintptr_t>(table.release()) | kDictTag;
 }
 

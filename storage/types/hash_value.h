@@ -1,5 +1,5 @@
-// A Redis hash: field -> value. Small hashes are a listpack of alternating
-// fields and values, in insertion order; one that gets more fields than
+// A Redis hash: field -> value. Small hashes are a PairListpack of fields
+// and values, in insertion order; one that gets more fields than
 // hash-max-listpack-entries, or a field or value longer than
 // hash-max-listpack-value, becomes a hash table and stays one.
 #pragma once
@@ -14,7 +14,7 @@
 
 #include "storage/types/dict.h"
 #include "storage/types/encoding_limits.h"
-#include "storage/types/listpack.h"
+#include "storage/types/pair_listpack.h"
 
 namespace tierkv::storage {
 
@@ -49,10 +49,9 @@ public:
     template <class Visit>
     void for_each(Visit&& visit) const {
         if (!is_dict()) {
-            for (ForwardListpack::Pos p = listpack_.begin(); p < listpack_.end();) {
-                const ForwardListpack::Pos value = listpack_.next(p);
-                visit(listpack_.at(p), listpack_.at(value));
-                p = listpack_.next(value);
+            for (PairListpack::Pos p = listpack_.begin(); p < listpack_.end(); p = listpack_.next(p)) {
+                const PairListpack::Pair pair = listpack_.at(p);
+                visit(pair.field, pair.value);
             }
         } else {
             dict()->for_each(
@@ -72,10 +71,7 @@ public:
             cursor, [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
     }
 
-    struct Pair {
-        std::string_view field;
-        std::string_view value;
-    };
+    using Pair = PairListpack::Pair;
     // A uniformly chosen field (the hash must not be empty).
     Pair random(std::mt19937_64& rng) const;
 
@@ -98,11 +94,11 @@ private:
     // address, null while empty) until the hash becomes a hash table, then
     // that table's address with kDictTag set.
     union {
-        ForwardListpack listpack_;
+        PairListpack listpack_;
         std::uintptr_t dict_word_;
     };
 };
-static_assert(sizeof(ForwardListpack) == sizeof(std::uintptr_t) && sizeof(HashValue) == sizeof(std::uintptr_t),
+static_assert(sizeof(PairListpack) == sizeof(std::uintptr_t) && sizeof(HashValue) == sizeof(std::uintptr_t),
               "a hash is one word: a Value holds it in place");
 
 }  // namespace tierkv::storage

@@ -89,8 +89,8 @@ TEST_CASE("hash: a listpack that would pass its byte ceiling converts whole, by 
     limits.listpack_max_bytes = 300;
     HashValue h;
     for (int i = 0; i < 4; ++i) CHECK(h.set(numbered("f", i), std::string(50, 'a'), limits));
-    CHECK(h.encoding() == HashValue::Encoding::kListpack);  // 4 * (3 + 51) = 216 bytes
-    // A longer value for f0: 216 + 3 + 101 would pass the ceiling.
+    CHECK(h.encoding() == HashValue::Encoding::kListpack);  // 4 * (2 + 2 + 50) = 216 bytes
+    // A longer value for f0: 216 + 104 would pass the ceiling.
     CHECK_FALSE(h.set("f0", std::string(100, 'b'), limits));
     CHECK(h.encoding() == HashValue::Encoding::kHashtable);
     CHECK(h.size() == 4);
@@ -104,6 +104,23 @@ TEST_CASE("hash: a listpack that would pass its byte ceiling converts whole, by 
     CHECK(g.encoding() == HashValue::Encoding::kHashtable);
     CHECK(g.size() == 6);
     CHECK(g.get("f4") == std::string(50, 'a'));
+}
+
+TEST_CASE("hash: a listpack converts before it passes 64 KiB, whatever the settings allow") {
+    EncodingLimits limits;
+    limits.hash_max_listpack_value = 10000;
+    limits.hash_max_listpack_entries = 10000;
+    HashValue h;
+    const std::string value(1000, 'v');
+    int i = 0;
+    for (; h.encoding() == HashValue::Encoding::kListpack; ++i) {
+        REQUIRE(i < 100);
+        CHECK(h.set(numbered("f", i), value, limits));
+    }
+    // A pair takes 1,005 or 1,006 bytes: the 66th would pass 65,535.
+    CHECK(i == 66);
+    CHECK(h.size() == 66);
+    for (int j = 0; j < i; ++j) CHECK(h.get(numbered("f", j)) == value);
 }
 
 TEST_CASE("hash: random picks only present fields, and reaches all of them") {

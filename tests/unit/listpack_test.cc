@@ -5,7 +5,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "heap_meter.h"
@@ -20,8 +19,7 @@ using tierkv::test::numbered;
 
 namespace {
 
-template <class Pack>
-std::vector<std::string> forward(const Pack& lp) {
+std::vector<std::string> forward(const Listpack& lp) {
     std::vector<std::string> out;
     for (Listpack::Pos p = lp.begin(); p < lp.end(); p = lp.next(p)) out.emplace_back(lp.at(p));
     return out;
@@ -39,9 +37,8 @@ std::vector<std::string> backward(const Listpack& lp) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("listpack: entries of every length class walk forward, and back when linked", "", Listpack,
-                   ForwardListpack) {
-    TestType lp;
+TEST_CASE("listpack: entries of every length class walk forward and back") {
+    Listpack lp;
     std::vector<std::string> model;
     // Lengths around the varint boundaries (127/128, 16383/16384) and empty.
     for (std::size_t len : {0, 1, 5, 126, 127, 128, 129, 300, 16382, 16383, 16384, 70000}) {
@@ -53,34 +50,23 @@ TEMPLATE_TEST_CASE("listpack: entries of every length class walk forward, and ba
     }
     REQUIRE(lp.size() == model.size());
     CHECK(forward(lp) == model);
-    if constexpr (std::is_same_v<TestType, Listpack>) CHECK(backward(lp) == model);
+    CHECK(backward(lp) == model);
     for (std::size_t i = 0; i < model.size(); ++i) CHECK(lp.at(lp.seek(i)) == model[i]);
     CHECK(lp.bytes() >= 70000 + 16384);
     std::size_t encoded = 0;
-    for (const std::string& value : model) encoded += TestType::entry_bytes(value.size());
+    for (const std::string& value : model) encoded += Listpack::entry_bytes(value.size());
     CHECK(lp.bytes() == encoded);
 }
 
-TEST_CASE("listpack: a forward-only entry is its length and bytes, without the back length") {
+TEST_CASE("listpack: an entry is its length, its bytes and its size written backwards") {
     for (std::size_t len : {0, 7, 127, 128, 16384}) {
-        const std::size_t body = ForwardListpack::entry_bytes(len);
-        CHECK(body == len + (len < 128 ? 1 : len < 16384 ? 2 : 3));
+        const std::size_t body = len + (len < 128 ? 1 : len < 16384 ? 2 : 3);
         CHECK(Listpack::entry_bytes(len) == body + (body < 128 ? 1 : body < 16384 ? 2 : 3));
     }
-    // A hash's listpack of 10 short fields and values fits a 160-byte block:
-    // 10 * (7 + 8) bytes of entries and an 8-byte header.
-    ForwardListpack lp;
-    for (int i = 0; i < 10; ++i) {
-        lp.push_back("field" + std::to_string(i));
-        lp.push_back("value-" + std::to_string(i));
-    }
-    CHECK(lp.bytes() == 150);
-    CHECK(lp.heap_bytes() <= 160);
 }
 
-TEMPLATE_TEST_CASE("listpack: insert, replace, erase, find, split and append keep entries in order", "", Listpack,
-                   ForwardListpack) {
-    TestType lp;
+TEST_CASE("listpack: insert, replace, erase, find, split and append keep entries in order") {
+    Listpack lp;
     for (int i = 0; i < 10; ++i) lp.push_back(numbered("v", i));
     lp.insert(lp.seek(3), "new");
     lp.replace(lp.seek(0), std::string(200, 'x'));  // longer header than before
@@ -88,14 +74,14 @@ TEMPLATE_TEST_CASE("listpack: insert, replace, erase, find, split and append kee
     lp.erase(lp.seek(5));
     std::vector<std::string> want = {std::string(200, 'x'), "", "v2", "new", "v3", "v5", "v6", "v7", "v8", "v9"};
     CHECK(forward(lp) == want);
-    if constexpr (std::is_same_v<TestType, Listpack>) CHECK(backward(lp) == want);
+    CHECK(backward(lp) == want);
     CHECK(lp.find("v7") == lp.seek(7));
     CHECK(lp.find("nope") == lp.end());
-    // Step 2 looks only at even entries (the fields of a hash).
+    // Step 2 looks only at even entries (the members of a sorted set).
     CHECK(lp.find("v2", lp.begin(), 2) == lp.seek(2));
     CHECK(lp.find("new", lp.begin(), 2) == lp.end());
 
-    TestType tail = lp.split(lp.seek(6));
+    Listpack tail = lp.split(lp.seek(6));
     CHECK(lp.size() == 6);
     CHECK(tail.size() == 4);
     CHECK(forward(tail) == std::vector<std::string>(want.begin() + 6, want.end()));
@@ -106,13 +92,12 @@ TEMPLATE_TEST_CASE("listpack: insert, replace, erase, find, split and append kee
     CHECK(lp.at(lp.seek(2)) == "v5");
 }
 
-TEMPLATE_TEST_CASE("listpack: heap_bytes is what the allocator holds, and shrinks after mass erases", "", Listpack,
-                   ForwardListpack) {
-    auto [used, counted] = measure_heap<TestType>([](TestType& lp) {
+TEST_CASE("listpack: heap_bytes is what the allocator holds, and shrinks after mass erases") {
+    auto [used, counted] = measure_heap<Listpack>([](Listpack& lp) {
         for (int i = 0; i < 1000; ++i) lp.push_back(std::string(i % 50, 'z'));
     });
     CHECK(counted == used);
-    TestType lp;
+    Listpack lp;
     for (int i = 0; i < 1000; ++i) lp.push_back(std::string(40, 'q'));
     const std::size_t full = lp.heap_bytes();
     while (lp.size() > 10) lp.erase(lp.begin());
