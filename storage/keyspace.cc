@@ -238,7 +238,7 @@ Keyspace::Keyspace(std::size_t shard_count, std::size_t databases)
     }
 }
 
-std::uint64_t Keyspace::hash(std::string_view key) const { return key_hash(key); }
+std::uint64_t Keyspace::hash(std::string_view key) const { return key_hash(key, hash_seed_); }
 
 KeyLock Keyspace::lock(std::span<const std::string_view> keys, std::int64_t now_ms) {
     if (t_current_lock) {
@@ -493,7 +493,7 @@ void Keyspace::reset_stats() {
 
 Table Keyspace::make_table() {
     std::lock_guard guard(policy_mutex_);
-    return Table(make_eviction_policy(policy_name_, eviction_settings_), &used_bytes_);
+    return Table(make_eviction_policy(policy_name_, eviction_settings_), &used_bytes_, NodePool::kPoolFrom, hash_seed_);
 }
 
 bool Keyspace::set_eviction_policy(std::string_view name) {

@@ -387,6 +387,8 @@ private:
     std::atomic<std::size_t> evict_next_shard_{0};
 
     std::size_t databases_;
+    // The seed of this keyspace's key hashes (key_hash.h), drawn at start.
+    const std::uint64_t hash_seed_ = random_hash_seed();
     unsigned shard_bits_;
     std::int64_t start_ms_;
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -113,8 +113,9 @@ void Table::store_value(Entry& entry, Value value) {
     entry.value.embed_in_node(room, value.modified_in_place());
 }
 
-Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge, std::uint32_t pool_from)
-    : pool_(pool_from), policy_(std::move(policy)), gauge_(gauge) {
+Table::Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge, std::uint32_t pool_from,
+             std::uint64_t hash_seed)
+    : pool_(pool_from), policy_(std::move(policy)), hash_seed_(hash_seed), gauge_(gauge) {
     charge_policy();
 }
 
@@ -125,6 +126,7 @@ Table::Table(Table&& other) noexcept
       disk_copies_(std::exchange(other.disk_copies_, 0)),
       expires_(std::move(other.expires_)),
       policy_(std::move(other.policy_)),
+      hash_seed_(other.hash_seed_),
       bytes_(std::exchange(other.bytes_, 0)),
       policy_bytes_(std::exchange(other.policy_bytes_, 0)),
       gauge_(other.gauge_) {}
@@ -139,6 +141,7 @@ Table& Table::operator=(Table&& other) noexcept {
         disk_copies_ = std::exchange(other.disk_copies_, 0);
         expires_ = std::move(other.expires_);
         policy_ = std::move(other.policy_);
+        hash_seed_ = other.hash_seed_;
         bytes_ = std::exchange(other.bytes_, 0);
         policy_bytes_ = std::exchange(other.policy_bytes_, 0);
         gauge_ = other.gauge_;
@@ -345,7 +348,7 @@ void Table::resize(std::size_t bucket_count) {
         while (head) {
             NodePtr node = std::move(head);
             head = std::move(node->next);
-            auto& dest = buckets_[index(key_hash(node->entry.key()))];
+            auto& dest = buckets_[index(key_hash(node->entry.key(), hash_seed_))];
             node->next = std::move(dest);
             dest = std::move(node);
         }

@@ -92,8 +92,10 @@ public:
     // `gauge` (may be null) follows this table's memory for as long as the
     // table lives, including after it was moved out by FLUSHALL ASYNC.
     // `pool_from`: see NodePool::kPoolFrom (tests pool every node with 0).
+    // `hash_seed`: the seed of the key_hash values the caller passes in,
+    // which the table needs again when it resizes.
     Table(std::unique_ptr<EvictionPolicy> policy, MemoryGauge* gauge,
-          std::uint32_t pool_from = NodePool::kPoolFrom);
+          std::uint32_t pool_from = NodePool::kPoolFrom, std::uint64_t hash_seed = 0);
     Table(Table&& other) noexcept;
     Table& operator=(Table&& other) noexcept;
     ~Table();
@@ -107,7 +109,7 @@ public:
     // Pages the table's NodePool holds (for tests).
     std::size_t pool_pages() const { return pool_.pages(); }
 
-    // `hash` is key_hash(key), computed once by the caller.
+    // `hash` is key_hash(key, hash_seed), computed once by the caller.
     Entry* find(std::string_view key, std::uint64_t hash);
     // Asks the CPU to fetch, ahead of a find(): the bucket of `hash`
     // (stage 1), then, once that has arrived, the node it points at
@@ -249,6 +251,7 @@ private:
     // move in memory.
     PointerMap<Entry, std::int64_t> expires_;
     std::unique_ptr<EvictionPolicy> policy_;  // null: no eviction
+    std::uint64_t hash_seed_ = 0;
     std::int64_t bytes_ = 0;
     std::int64_t policy_bytes_ = 0;  // policy_->overhead_bytes() as last charged
     MemoryGauge* gauge_ = nullptr;

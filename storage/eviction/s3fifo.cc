@@ -26,12 +26,14 @@ constexpr std::size_t kSmallPercent = 10;
 std::uint8_t freq(const Entry& e) { return e.policy_bits & kFreqMask; }
 void set_freq(Entry& e, std::uint8_t f) { e.policy_bits = static_cast<std::uint8_t>((e.policy_bits & ~kFreqMask) | f); }
 bool in_main(const Entry& e) { return (e.policy_bits & kInMain) != 0; }
-std::uint64_t ghost_hash(const Entry& e) { return key_hash(e.key()); }
 
 // Hashes of keys recently dropped from the small queue, oldest first,
-// holding at most as many as the table has keys.
+// holding at most as many as the table has keys. Seeded (key_hash.h): the
+// hashes are the keys of a hash map.
 class GhostQueue {
 public:
+    std::uint64_t hash(const Entry& e) const { return key_hash(e.key(), seed_); }
+
     void remember(std::uint64_t hash, std::size_t capacity) {
         order_.push_back(hash);
         ++counts_[hash];
@@ -59,6 +61,7 @@ private:
         order_.pop_front();
     }
 
+    std::uint64_t seed_ = random_hash_seed();
     std::deque<std::uint64_t> order_;
     std::unordered_map<std::uint64_t, std::uint32_t> counts_;
 };
@@ -68,7 +71,7 @@ public:
     bool uses_entry_links() const override { return true; }
     void on_insert(Entry& e) override {
         e.policy_bits = 0;
-        if (ghost_.take(ghost_hash(e))) {
+        if (ghost_.take(ghost_.hash(e))) {
             e.policy_bits = kInMain;
             main_.push_newest(e);
         } else {
@@ -92,7 +95,7 @@ public:
             if (small_is_due) {
                 Entry& e = *small_.oldest();
                 if (freq(e) == 0) {
-                    ghost_.remember(ghost_hash(e), main_.size());
+                    ghost_.remember(ghost_.hash(e), main_.size());
                     return &e;
                 }
                 small_.unlink(e);

@@ -5,7 +5,9 @@
 // stays present across resizes.
 //
 // It keeps its heap byte count up to date as it changes (node blocks, the
-// strings' heap buffers, the bucket array), so asking costs O(1).
+// strings' heap buffers, the bucket array), so asking costs O(1). Each dict
+// draws its own hash seed (key_hash.h), which copies keep with the nodes'
+// stored hashes.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/key_hash.h"
 #include "storage/memory.h"
 #include "storage/scan_cursor.h"
 
@@ -47,8 +50,10 @@ public:
     Dict(Dict&& other) noexcept
         : buckets_(std::move(other.buckets_)),
           size_(std::exchange(other.size_, 0)),
-          node_bytes_(std::exchange(other.node_bytes_, 0)) {}
+          node_bytes_(std::exchange(other.node_bytes_, 0)),
+          seed_(other.seed_) {}
     Dict& operator=(Dict&& other) noexcept {
+        seed_ = other.seed_;
         buckets_ = std::move(other.buckets_);
         size_ = std::exchange(other.size_, 0);
         node_bytes_ = std::exchange(other.node_bytes_, 0);
@@ -161,7 +166,7 @@ private:
 
     static constexpr std::size_t kMinBuckets = 4;
 
-    static std::uint64_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+    std::uint64_t hash(std::string_view key) const { return key_hash(key, seed_); }
     static std::size_t node_bytes(const Node& n) {
         return allocation_size(sizeof(Node)) + string_heap_bytes(n.key) + heap_bytes_of(n.value);
     }
@@ -189,6 +194,7 @@ private:
     }
 
     void copy_from(const Dict& other) {
+        seed_ = other.seed_;
         buckets_.resize(other.buckets_.size());
         for (std::size_t i = 0; i < other.buckets_.size(); ++i) {
             for (const Node* n = other.buckets_[i].get(); n; n = n->next.get()) {
@@ -207,6 +213,7 @@ private:
     std::vector<std::unique_ptr<Node>> buckets_;
     std::size_t size_ = 0;
     std::size_t node_bytes_ = 0;  // nodes and the heap buffers of their strings
+    std::uint64_t seed_ = random_hash_seed();
 };
 
 }  // namespace tierkv::storage

@@ -17,7 +17,7 @@ using namespace tierkv::storage;
 
 namespace {
 
-std::uint64_t hash_of(std::string_view key) { return tierkv::storage::key_hash(key); }
+std::uint64_t hash_of(std::string_view key) { return tierkv::storage::key_hash(key, 0); }  // a Table's default seed
 
 std::string numbered(std::string_view prefix, int i) {
     std::string key(prefix);

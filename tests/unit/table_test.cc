@@ -19,7 +19,7 @@ using tierkv::test::numbered;
 
 namespace {
 
-std::uint64_t hash_of(std::string_view key) { return key_hash(key); }
+std::uint64_t hash_of(std::string_view key) { return key_hash(key, 0); }  // a Table's default seed
 
 std::string bytes_of(std::size_t size, char seed) {
     std::string s(size, seed);

@@ -3,7 +3,9 @@
 // and the ordered writer with its pending index.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "storage/clock.h"
 #include "storage/tier/record.h"
@@ -26,6 +28,30 @@ void put(TierStore& store, std::size_t db, const std::string& key, const TierRec
     const std::vector<TierWrite> writes = {TierWrite{db, key, encode_tier_record(record)}};
     REQUIRE(store.write(writes, false, deltas).empty());
     store.add_counts(deltas);
+}
+
+// A value's content in an order of its own: a hash table's order depends
+// on its hash seed, which each table draws at random.
+std::vector<std::string> content(const Value& value) {
+    std::vector<std::string> out;
+    switch (value.type()) {
+        case ValueType::kString: out.emplace_back(value.str()); break;
+        case ValueType::kList:
+            value.as<ListValue>().for_each_from(0, [&](std::string_view e) {
+                out.emplace_back(e);
+                return true;
+            });
+            break;
+        case ValueType::kSet: value.as<SetValue>().for_each([&](std::string_view m) { out.emplace_back(m); }); break;
+        case ValueType::kHash:
+            value.as<HashValue>().for_each([&](std::string_view f, std::string_view v) {
+                out.push_back(std::string(f).append(1, '\0').append(v));
+            });
+            break;
+        case ValueType::kZSet: FAIL("not used here"); break;
+    }
+    if (value.type() != ValueType::kList) std::sort(out.begin(), out.end());
+    return out;
 }
 
 }  // namespace
@@ -52,7 +78,9 @@ TEST_CASE("tier records: every type round-trips with its metadata") {
         CHECK(out->lfu_counter == 42);
         CHECK(tier_record_expiry(encoded) == 99'000);
         CHECK(tier_record_type(encoded) == value.type());
-        CHECK(encode_tier_record(*out) == encoded);  // same content, same bytes
+        CHECK(content(out->value) == content(value));
+        // Same content, same size (a hash table's fields may come in another order).
+        CHECK(encode_tier_record(*out).size() == encoded.size());
     }
     const auto list_back = decode_tier_record(encode_tier_record(TierRecord{Value(list), 0, 0, 5}), limits);
     CHECK(list_back->value.as<ListValue>().size() == 300);
