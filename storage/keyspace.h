@@ -373,6 +373,8 @@ private:
     std::uint32_t clock_seconds_at(std::int64_t unix_ms) const {
         return unix_ms <= start_ms_ ? 0 : clock_seconds(unix_ms);
     }
+    // Memory the shard's tables hold (under its lock).
+    static std::int64_t shard_bytes(const Shard& shard);
     // Evicts one key from `shard` (locked by the caller); false when its
     // policy has nothing to evict.
     bool evict_one(Shard& shard, std::int64_t now_ms);
