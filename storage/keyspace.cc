@@ -19,6 +19,13 @@ std::int64_t steady_ms() {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// This thread's generator for random picks (RANDOMKEY, eviction's second
+// shard, the tier's random key).
+std::mt19937_64& thread_rng() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    return rng;
+}
+
 }  // namespace
 
 // ---- DbView -------------------------------------------------------------
@@ -362,7 +369,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
     // Pick a shard weighted by its size, then a random entry in it. An
     // expired pick is deleted and another drawn: every round either answers
     // or removes a key, so this ends.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = thread_rng();
     std::vector<std::size_t> sizes(shards_.size());
     for (;;) {
         std::size_t total = 0;
@@ -556,7 +563,7 @@ EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std
     // choices). Turns alone drained a shard that happened to get fewer new
     // keys than the others until its recently read keys went too (a test
     // reading 100 keys between fills kept 97-99 of them in 5 runs of 20).
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = thread_rng();
     // A shard is locked here unless `held` has it; never waiting (see above).
     auto lock = [&](Shard& shard) {
         return held && held->holds(shard.mutex) ? std::unique_lock<ShardMutex>()
@@ -599,7 +606,7 @@ std::optional<std::string> Keyspace::random_tier_key(std::size_t db, std::int64_
     if (!tier_) return std::nullopt;
     // Seek to a random point of the database's range and take the key there
     // (or the first one): every key can come up, though not all equally.
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::mt19937_64& rng = thread_rng();
     std::string start(8, '\0');
     for (char& c : start) c = static_cast<char>(rng() & 0xff);
     std::optional<std::string> found;
