@@ -807,7 +807,7 @@ void Keyspace::spill_all(std::int64_t now_ms) {
                 if (table.expired(e, now_ms)) return;
                 hot.push_back(Hot{e.last_access_s, TierStore::HotKey{db, std::string(e.key())}});
                 if (e.disk_copy) return;  // the tier has it already
-                tier_->spill(db, e.key(), record_of(table, e, std::move(e.value)));
+                tier_->spill(db, e.key(), record_of(table, e, table.take_value(e)));
             });
             table = make_table();
         }

@@ -55,10 +55,10 @@ struct WatchFlag {
 // the entry's memory when the edit is done.
 class ValueEdit {
 public:
-    ValueEdit(Table& table, Entry& entry) : table_(table), entry_(entry), bytes_before_(Table::entry_bytes(entry)) {}
+    ValueEdit(Table& table, Entry& entry) : table_(table), entry_(entry), bytes_before_(table.begin_edit(entry)) {}
     ValueEdit(const ValueEdit&) = delete;
     ValueEdit& operator=(const ValueEdit&) = delete;
-    ~ValueEdit() { table_.recharge(entry_, bytes_before_); }
+    ~ValueEdit() { table_.end_edit(entry_, bytes_before_); }
 
     Value& operator*() { return entry_.value; }
     Value* operator->() { return &entry_.value; }

@@ -53,9 +53,13 @@ NodePool& NodePool::operator=(NodePool&& other) noexcept {
     return *this;
 }
 
+void NodePool::prepare_counts() {
+    if (!lists_) lists_ = std::make_unique<std::array<PageList, kClasses>>();
+}
+
 void NodePool::count_node(std::size_t slot) {
     assert(slot > 0 && slot <= kMaxSlot && slot % kStep == 0);
-    if (!lists_) lists_ = std::make_unique<std::array<PageList, kClasses>>();
+    prepare_counts();
     ++(*lists_)[index_of(slot)].nodes;
 }
 
@@ -105,7 +109,7 @@ void NodePool::push_front(PageList& list, Page& page) noexcept {
 
 void* NodePool::allocate(std::size_t bytes) {
     assert(bytes > 0 && bytes <= kMaxSlot);
-    if (!lists_) lists_ = std::make_unique<std::array<PageList, kClasses>>();
+    prepare_counts();
     const std::size_t index = index_of(slot_bytes(bytes));
     PageList& list = (*lists_)[index];
     if (!list.head) {

@@ -1,7 +1,8 @@
-// Fixed-size slots for a table's nodes, carved from 32 KiB pages in 8-byte
-// size steps. jemalloc's size classes are 32 bytes apart between 128 and
-// 256 bytes, so a 142-byte node (a 16-byte key and a 100-byte value) takes
-// a 160-byte block there; here it takes 144.
+// Fixed-size slots for a table's nodes (and its small hashes' listpack
+// blocks, see PackedBlock), carved from 32 KiB pages in 8-byte size steps.
+// jemalloc's size classes are 32 bytes apart between 128 and 256 bytes, so
+// a 142-byte node (a 16-byte key and a 100-byte value) takes a 160-byte
+// block there; here it takes 144.
 //
 // Each page serves one slot size and starts with a header (Page); pages are
 // aligned to their size, so a slot finds its page by masking its address.
@@ -53,8 +54,11 @@ public:
     static constexpr std::size_t slots_per_page(std::size_t slot) { return (kPageBytes - kPageHeader) / slot; }
 
     // The table's count of nodes of each slot size, pooled or not; `slot`
-    // is a slot_bytes() value up to kMaxSlot.
+    // is a slot_bytes() value up to kMaxSlot. Small blocks a table may
+    // move into the pool (PackedBlock) are counted the same way.
     void count_node(std::size_t slot);
+    // Makes the counts ahead, so that count_node() cannot throw.
+    void prepare_counts();
     void uncount_node(std::size_t slot) noexcept;
     // Whether a new node of `slot` bytes should take a pool slot: enough
     // nodes of its size are counted (see kPoolFrom).
@@ -69,8 +73,13 @@ public:
     // The size of the slot at `slot`: what the node costs.
     static std::size_t slot_size(const void* slot) noexcept;
 
-    // Pages held (for tests).
+    static constexpr std::size_t kClasses = kMaxSlot / kStep;
+    // A count for each slot size, kStep bytes first.
+    using Counts = std::array<std::uint32_t, kClasses>;
+
+    // Pages held, and what count_node() counts at `slot` (for tests).
     std::size_t pages() const;
+    std::uint32_t counted(std::size_t slot) const { return lists_ ? (*lists_)[index_of(slot)].nodes : 0; }
 
 private:
     struct Page;
@@ -83,7 +92,6 @@ private:
         std::size_t pages = 0;  // all pages of this size, full ones too
         std::uint32_t nodes = 0;  // count_node() minus uncount_node()
     };
-    static constexpr std::size_t kClasses = kMaxSlot / kStep;
 
     // The page a slot lies in: pages are aligned to kPageBytes.
     static Page& page_of(const void* slot) noexcept;

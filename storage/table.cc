@@ -80,13 +80,68 @@ std::size_t Table::node_bytes(const Node& node) {
     return node.entry.pooled_ ? NodePool::slot_size(&node) : block_size(&node);
 }
 
-void Table::uncount(const Node& node) noexcept {
+std::size_t Table::counted_slot(const Node& node) noexcept {
     const Entry& entry = node.entry;
-    if (entry.pooled_) {
-        pool_.uncount_node(NodePool::slot_size(&node));
-    } else if (entry.malloc_slack_ != Entry::kUncounted) {
-        pool_.uncount_node(block_size(&node) - entry.malloc_slack_ * NodePool::kStep);
+    if (entry.pooled_) return NodePool::slot_size(&node);
+    if (entry.malloc_slack_ == Entry::kUncounted) return 0;
+    return block_size(&node) - entry.malloc_slack_ * NodePool::kStep;
+}
+
+void Table::uncount(const Node& node) noexcept {
+    if (const std::size_t slot = counted_slot(node)) pool_.uncount_node(slot);
+    uncount_block(node.entry.value);
+}
+
+const PairListpack::Block* Table::poolable_block(const Value& value) {
+    return value.is<HashValue>() ? value.as<HashValue>().listpack_block() : nullptr;
+}
+
+PairListpack::Block* Table::poolable_block(Value& value) {
+    return value.is<HashValue>() ? value.as<HashValue>().listpack_block() : nullptr;
+}
+
+std::size_t Table::block_slot(const Value& value) {
+    const PairListpack::Block* block = poolable_block(value);
+    const std::size_t needed = block ? block->footprint() : 0;
+    return needed > 0 && needed <= NodePool::kMaxSlot ? NodePool::slot_bytes(needed) : 0;
+}
+
+void Table::count_block(const Value& value) noexcept {
+    if (const std::size_t slot = block_slot(value)) pool_.count_node(slot);
+}
+
+void Table::uncount_block(const Value& value) noexcept {
+    if (const std::size_t slot = block_slot(value)) pool_.uncount_node(slot);
+}
+
+void Table::place_block(Value& value) noexcept {
+    const std::size_t slot = block_slot(value);
+    // No block, one too large for a slot, or of a size the pool does not
+    // (yet) hold: it stays where it is.
+    if (slot == 0 || !pool_.pools(slot)) return;
+    PairListpack::Block& block = *poolable_block(value);
+    if (block.pooled() && NodePool::slot_size(block.address()) == slot) return;
+    try {
+        block.move_to(pool_.allocate(slot), true);
+    } catch (const std::bad_alloc&) {
+        // It stays where it is.
     }
+}
+
+void Table::move_block_to_pool(Entry& entry) noexcept {
+    const std::size_t slot = block_slot(entry.value);
+    if (slot == 0 || poolable_block(entry.value)->pooled() || !pool_.pools(slot)) return;
+    const std::int64_t before = entry_bytes(entry);
+    place_block(entry.value);
+    charge(entry_bytes(entry) - before);
+}
+
+void Table::unpool_block(Value& value) {
+    PairListpack::Block* block = poolable_block(value);
+    if (!block || !block->pooled()) return;
+    void* memory = std::malloc(block->footprint());
+    if (!memory) throw std::bad_alloc();
+    block->move_to(memory, false);
 }
 
 std::size_t Table::embeddable_size(const Value& value) {
@@ -181,6 +236,30 @@ std::int64_t Table::entry_bytes(const Entry& entry) {
     return static_cast<std::int64_t>(node_bytes(node_of(entry)) + value_heap_bytes(entry.value));
 }
 
+std::int64_t Table::begin_edit(Entry& entry) {
+    pool_.prepare_counts();  // end_edit() cannot fail
+    uncount_block(entry.value);
+    return entry_bytes(entry);
+}
+
+void Table::end_edit(Entry& entry, std::int64_t bytes_before) noexcept {
+    place_block(entry.value);
+    count_block(entry.value);
+    charge(entry_bytes(entry) - bytes_before);
+}
+
+bool Table::pool_counts_match() const {
+    NodePool::Counts counts{};
+    for_each([&](const Entry& e) {
+        if (const std::size_t slot = counted_slot(node_of(e))) ++counts[slot / NodePool::kStep - 1];
+        if (const std::size_t slot = block_slot(e.value)) ++counts[slot / NodePool::kStep - 1];
+    });
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (pool_.counted((i + 1) * NodePool::kStep) != counts[i]) return false;
+    }
+    return true;
+}
+
 std::int64_t Table::recount_memory_bytes() const {
     std::int64_t bytes = policy_bytes_;
     for_each([&](const Entry& e) { bytes += entry_bytes(e); });
@@ -199,9 +278,12 @@ Entry* Table::find(std::string_view key, std::uint64_t hash) {
 
 Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std::uint32_t clock_s) {
     maybe_grow();
+    pool_.prepare_counts();  // count_block() below cannot fail
     NodePtr node = make_node(key, policy_needs_links(), embeddable_size(value));
     Entry& entry = node->entry;
     store_value(entry, std::move(value));
+    place_block(entry.value);
+    count_block(entry.value);
     entry.last_access_s = clock_s;
     charge(entry_bytes(entry));
     auto& head = buckets_[index(hash)];
@@ -217,8 +299,10 @@ Entry& Table::insert(std::string_view key, std::uint64_t hash, Value value, std:
 
 Value Table::take_value(Entry& entry) {
     const std::int64_t before = entry_bytes(entry);
+    unpool_block(entry.value);  // may throw: nothing else changed yet
+    uncount_block(entry.value);
     Value value = std::move(entry.value);
-    recharge(entry, before);
+    charge(entry_bytes(entry) - before);
     return value;
 }
 
@@ -238,9 +322,9 @@ void Table::set_disk_copy(Entry& entry, bool has_copy) {
 }
 
 void Table::assign(Entry& entry, Value value) {
-    const std::int64_t before = entry_bytes(entry);
+    const std::int64_t before = begin_edit(entry);
     store_value(entry, std::move(value));
-    recharge(entry, before);
+    end_edit(entry, before);
 }
 
 Entry* Table::eviction_victim(std::mt19937_64& rng, std::uint32_t clock_s) {
@@ -348,6 +432,9 @@ void Table::resize(std::size_t bucket_count) {
         while (head) {
             NodePtr node = std::move(head);
             head = std::move(node->next);
+            // Blocks from before their size was pooled move now, as every
+            // node passes here anyway.
+            move_block_to_pool(node->entry);
             auto& dest = buckets_[index(key_hash(node->entry.key(), hash_seed_))];
             node->next = std::move(dest);
             dest = std::move(node);

@@ -138,19 +138,27 @@ public:
     void assign(Entry& entry, Value value);
     // Moves the value out of the entry (RENAME, UNLINK, eviction to the
     // tier), counting its heap as gone; the entry is left an empty string.
+    // The value owns all its memory (nothing in the table's pool).
     Value take_value(Entry& entry);
     bool erase(std::string_view key, std::uint64_t hash);
 
     // A command read or wrote the entry: tells the policy, then stamps it.
     void touch(Entry& entry, std::uint32_t clock_s);
     // What the entry costs: its node and its value's heap. Constant until
-    // the value changes: an in-place change takes this before it and calls
-    // recharge() after (ValueEdit does).
+    // the value changes.
     static std::int64_t entry_bytes(const Entry& entry);
-    void recharge(const Entry& entry, std::int64_t bytes_before) { charge(entry_bytes(entry) - bytes_before); }
+    // An in-place change of an entry's value sits between these two
+    // (ValueEdit): begin_edit() returns what the entry costs before it;
+    // end_edit() moves a small hash's listpack block into a pool slot that
+    // fits its new size and recounts the entry's memory.
+    std::int64_t begin_edit(Entry& entry);
+    void end_edit(Entry& entry, std::int64_t bytes_before) noexcept;
     // memory_bytes() counted again from every entry and structure, for
     // tests that check nothing drifted.
     std::int64_t recount_memory_bytes() const;
+    // Whether the pool's per-size counts equal counting every node and
+    // block again (for tests).
+    bool pool_counts_match() const;
 
     // Marks whether the tier holds the entry's current value; the table counts
     // such entries, so the keyspace counts each key once.
@@ -217,8 +225,33 @@ private:
     // A node for `key` with room for `embed_bytes` of value after it.
     NodePtr make_node(std::string_view key, bool with_links, std::size_t embed_bytes);
     static std::size_t node_bytes(const Node& node);
-    // Takes a node that is about to be freed off the pool's count.
+    // Takes a node that is about to be freed, and its value's block, off
+    // the pool's counts.
     void uncount(const Node& node) noexcept;
+    // The slot size the pool counts the node at; 0 when not counted.
+    static std::size_t counted_slot(const Node& node) noexcept;
+
+    // A small hash's listpack block may live in a pool slot (PackedBlock):
+    // 8-byte steps fit it closer than malloc's classes. The pool counts
+    // such blocks by the slot they fit, moved or not, like nodes; that size
+    // follows from the value's state, so a change is uncounted before and
+    // counted after by the same rule (begin_edit, end_edit).
+    // The block the pool would hold and counts, when the value has one.
+    static const PairListpack::Block* poolable_block(const Value& value);
+    static PairListpack::Block* poolable_block(Value& value);
+    // The slot size a block is counted at: 0 for none or one too large.
+    static std::size_t block_slot(const Value& value);
+    void count_block(const Value& value) noexcept;  // the pool's counts must exist
+    void uncount_block(const Value& value) noexcept;
+    // Moves the value's block into a pool slot of its size when the pool
+    // pools that size and it is not in one yet.
+    void place_block(Value& value) noexcept;
+    // place_block() for a block still in malloc, recounting the entry's
+    // memory; resize() does it for every entry.
+    void move_block_to_pool(Entry& entry) noexcept;
+    // Moves a pooled block back to malloc: its value leaves the table, and
+    // the slot's page may only change under this table's lock.
+    static void unpool_block(Value& value);
     // The bytes `value` would take in a node, with its length (0: none, it
     // keeps its own).
     static std::size_t embeddable_size(const Value& value);
@@ -229,6 +262,9 @@ private:
     void relink_nodes(bool with_links);
 
     std::size_t index(std::uint64_t hash) const { return hash & (buckets_.size() - 1); }
+    // Rehashes every node into `bucket_count` buckets, moving on the way
+    // the hash blocks that were left in malloc until the pool took their
+    // size (move_block_to_pool).
     void resize(std::size_t bucket_count);
     void maybe_grow();
     void maybe_shrink();

@@ -71,6 +71,11 @@ public:
             cursor, [&](std::string_view field, const std::string& value) { visit(field, std::string_view(value)); });
     }
 
+    // The listpack's block, for the table that holds this hash to move into
+    // its NodePool (see PackedBlock); nullptr for a hash table.
+    PairListpack::Block* listpack_block() { return is_dict() ? nullptr : &listpack_.block(); }
+    const PairListpack::Block* listpack_block() const { return is_dict() ? nullptr : &listpack_.block(); }
+
     using Pair = PairListpack::Pair;
     // A uniformly chosen field (the hash must not be empty).
     Pair random(std::mt19937_64& rng) const;

@@ -4,9 +4,18 @@
 // allocator's size class rather than doubling (a small collection would
 // hold up to twice the memory it uses), gives back capacity once most of
 // it is unused, and is freed once it holds no entry.
+//
+// A table may move the block into one of its NodePool's slots (move_to),
+// whose 8-byte steps fit a small block closer than malloc's classes (a
+// 144-byte block takes 144 bytes there, 160 from jemalloc). Such a block
+// is marked in its pointer's bit 1 and may only be freed or grown under the
+// lock of the table whose pool holds it: growing it past its slot moves it
+// back to malloc, and the table takes it out of the pool before the value
+// leaves (Table::take_value).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -15,6 +24,7 @@
 #include <utility>
 
 #include "storage/memory.h"
+#include "storage/node_pool.h"
 
 namespace tierkv::storage {
 
@@ -25,12 +35,12 @@ public:
 
     PackedBlock() = default;
     PackedBlock(const PackedBlock& other) {
-        if (!other.block_) return;
+        if (!other.header()) return;
         reserve_exact(other.bytes());
         std::memcpy(data(), other.data(), other.bytes());
-        *block_ = *other.block_;
+        *header() = *other.header();
     }
-    PackedBlock(PackedBlock&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    PackedBlock(PackedBlock&& other) noexcept : word_(std::exchange(other.word_, 0)) {}
     PackedBlock& operator=(const PackedBlock& other) {
         if (this != &other) *this = PackedBlock(other);
         return *this;
@@ -38,58 +48,86 @@ public:
     PackedBlock& operator=(PackedBlock&& other) noexcept {
         if (this != &other) {
             clear();
-            block_ = std::exchange(other.block_, nullptr);
+            word_ = std::exchange(other.word_, 0);
         }
         return *this;
     }
     ~PackedBlock() { clear(); }
 
-    std::size_t count() const { return block_ ? block_->count : 0; }
-    // Encoded bytes, and the heap block holding them.
-    std::size_t bytes() const { return block_ ? block_->bytes : 0; }
-    std::size_t heap_bytes() const { return block_ ? block_size(block_) : 0; }
-    const char* data() const { return reinterpret_cast<const char*>(block_ + 1); }
-    char* data() { return reinterpret_cast<char*>(block_ + 1); }
+    std::size_t count() const { return header() ? header()->count : 0; }
+    // Encoded bytes, and the heap block (or pool slot) holding them.
+    std::size_t bytes() const { return header() ? header()->bytes : 0; }
+    std::size_t heap_bytes() const {
+        if (!header()) return 0;
+        return pooled() ? NodePool::slot_size(header()) : block_size(header());
+    }
+    const char* data() const { return reinterpret_cast<const char*>(header() + 1); }
+    char* data() { return reinterpret_cast<char*>(header() + 1); }
+
+    // The block is a NodePool slot.
+    bool pooled() const { return (word_ & kPooledTag) != 0; }
+    // What a block holding these entries needs at least: 0 while empty.
+    std::size_t footprint() const { return header() ? sizeof(Header) + bytes() : 0; }
+    // The block's address, to find its pool slot's size (pooled() only).
+    const void* address() const { return header(); }
+    // Copies the block into `memory` (footprint() bytes at least, from
+    // NodePool::allocate when `pooled`, else from malloc) and frees the old
+    // one. The block must exist.
+    void move_to(void* memory, bool pooled) noexcept {
+        Header* old = header();
+        std::memcpy(memory, old, footprint());
+        free_block();
+        word_ = reinterpret_cast<std::uintptr_t>(memory) | (pooled ? kPooledTag : 0);
+    }
 
     // Room for `size` bytes of entries; past kMaxBytes throws
     // std::length_error and changes nothing.
     void reserve_exact(std::size_t size) {
         if (size <= capacity()) return;
         if (size > kMaxBytes) throw std::length_error("listpack too large");
-        const bool fresh = block_ == nullptr;
-        void* grown = std::realloc(block_, allocation_size(sizeof(Header) + size));
+        const std::size_t wanted = allocation_size(sizeof(Header) + size);
+        if (pooled()) {
+            // A slot cannot grow: the entries move to a malloc block.
+            void* grown = std::malloc(wanted);
+            if (!grown) throw std::bad_alloc();
+            move_to(grown, false);
+            return;
+        }
+        const bool fresh = header() == nullptr;
+        void* grown = std::realloc(header(), wanted);
         if (!grown) throw std::bad_alloc();
-        block_ = static_cast<Header*>(grown);
-        if (fresh) new (block_) Header{0, 0};
+        word_ = reinterpret_cast<std::uintptr_t>(grown);
+        if (fresh) new (header()) Header{0, 0};
     }
     // Moves the bytes from `from` on to `to` (either way; the room must be
     // reserved), adjusting the byte count.
     void shift_tail(std::size_t from, std::size_t to) {
         const std::size_t tail = bytes() - from;
         if (tail > 0) std::memmove(data() + to, data() + from, tail);
-        block_->bytes = static_cast<Count>(to + tail);
+        header()->bytes = static_cast<Count>(to + tail);
     }
     // The block must exist (room reserved) for these two.
-    void set_bytes(std::size_t bytes) { block_->bytes = static_cast<Count>(bytes); }
-    void set_count(std::size_t count) { block_->count = static_cast<Count>(count); }
+    void set_bytes(std::size_t bytes) { header()->bytes = static_cast<Count>(bytes); }
+    void set_count(std::size_t count) { header()->count = static_cast<Count>(count); }
     // Gives back capacity once most of it is unused, and the block once
-    // it holds no entry.
+    // it holds no entry. A pooled block keeps its slot: its table fits it
+    // to a smaller one after the change.
     void maybe_shrink() {
-        if (!block_) return;
-        if (block_->count == 0) {
+        if (!header()) return;
+        if (header()->count == 0) {
             clear();
             return;
         }
         constexpr std::size_t kSmall = 64;
         const std::size_t cap = capacity();
-        if (cap > kSmall && bytes() < cap / 4) {
-            void* smaller = std::realloc(block_, allocation_size(sizeof(Header) + bytes()));
-            if (smaller) block_ = static_cast<Header*>(smaller);  // else keep the larger block
+        if (!pooled() && cap > kSmall && bytes() < cap / 4) {
+            void* smaller = std::realloc(header(), allocation_size(sizeof(Header) + bytes()));
+            if (smaller) word_ = reinterpret_cast<std::uintptr_t>(smaller);  // else keep the larger block
         }
     }
     void clear() {
-        std::free(block_);
-        block_ = nullptr;
+        if (header()) free_block();
+        word_ = 0;
     }
 
 private:
@@ -97,9 +135,22 @@ private:
         Count bytes;  // of the entries that follow
         Count count;  // entries
     };
-    std::size_t capacity() const { return block_ ? block_size(block_) - sizeof(Header) : 0; }
+    // Bit 0 stays clear: HashValue tags its hash table's address with it.
+    static constexpr std::uintptr_t kPooledTag = 2;
+    static_assert(alignof(std::max_align_t) > kPooledTag && NodePool::kStep > kPooledTag,
+                  "blocks from malloc and from a pool leave the tag bit clear");
 
-    Header* block_ = nullptr;
+    Header* header() const { return reinterpret_cast<Header*>(word_ & ~kPooledTag); }
+    std::size_t capacity() const { return header() ? heap_bytes() - sizeof(Header) : 0; }
+    void free_block() noexcept {
+        if (pooled()) {
+            NodePool::deallocate(header());
+        } else {
+            std::free(header());
+        }
+    }
+
+    std::uintptr_t word_ = 0;  // the block's address, kPooledTag set when it is a pool slot
 };
 
 }  // namespace tierkv::storage

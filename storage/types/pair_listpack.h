@@ -27,7 +27,8 @@ namespace tierkv::storage {
 class PairListpack {
 public:
     using Pos = std::size_t;
-    static constexpr std::size_t kMaxBytes = PackedBlock<std::uint16_t>::kMaxBytes;
+    using Block = PackedBlock<std::uint16_t>;
+    static constexpr std::size_t kMaxBytes = Block::kMaxBytes;
 
     struct Pair {
         std::string_view field;
@@ -55,6 +56,10 @@ public:
     void erase(Pos pos);
     void clear() { block_.clear(); }
 
+    // The block itself, for a table to move into its NodePool.
+    Block& block() { return block_; }
+    const Block& block() const { return block_; }
+
     // What a pair of these sizes takes in the block.
     static std::size_t pair_bytes(std::size_t field_size, std::size_t value_size);
 
@@ -71,7 +76,7 @@ private:
     char* data() { return block_.data(); }
     Layout layout(Pos pos) const;
 
-    PackedBlock<std::uint16_t> block_;
+    Block block_;
 };
 
 }  // namespace tierkv::storage

@@ -18,7 +18,7 @@ Invariants checked:
   - a WATCH-guarded counter (read, MULTI, SET +1, EXEC) equals the number
     of EXECs that did not abort: optimistic locking loses no update;
   - each worker's own keys behave exactly like a local model after every
-    command (SET/GET/APPEND/DEL/EXISTS/HSET/HGET/SADD/SISMEMBER);
+    command (SET/GET/APPEND/DEL/EXISTS/HSET/HGET/HDEL/RENAME/SADD/SISMEMBER);
   - a subscriber receives every message PUBLISH reported delivered to it;
   - no command gets an error reply; the server is alive at the end.
 """
@@ -79,6 +79,7 @@ class Worker:
         self.tally = Tally()
         self.model = {}        # own string keys
         self.hmodel = {}       # own hash: field -> value
+        self.hkey = self.own("h")  # its name; RENAME moves it between two
         self.smodel = set()    # own set members
         self.failure = None
 
@@ -177,12 +178,24 @@ class Worker:
             self.model.pop(k, None)
             self.check(r.exists(k) == 0, "EXISTS after DEL")
         elif op == 13:
-            f, v = "f%d" % rng.randrange(8), "%d" % rng.randrange(1000)
-            added = r.hset(self.own("h"), f, v)
-            self.check(added == (0 if f in self.hmodel else 1), "HSET new field")
-            self.hmodel[f] = v
+            roll = rng.random()
+            if roll < 0.1 and self.hmodel:
+                # The hash (its block likely in a table's pool) moves to a
+                # key that may be in another shard.
+                other = self.own("h2") if self.hkey == self.own("h") else self.own("h")
+                self.check(r.rename(self.hkey, other), "RENAME")
+                self.hkey = other
+            elif roll < 0.25 and self.hmodel:
+                f = rng.choice(sorted(self.hmodel))
+                self.check(r.hdel(self.hkey, f) == 1, "HDEL")
+                del self.hmodel[f]
+            else:
+                f, v = "f%d" % rng.randrange(8), "%d" % rng.randrange(1000)
+                added = r.hset(self.hkey, f, v)
+                self.check(added == (0 if f in self.hmodel else 1), "HSET new field")
+                self.hmodel[f] = v
             g = "f%d" % rng.randrange(8)
-            got = r.hget(self.own("h"), g)
+            got = r.hget(self.hkey, g)
             self.check(got == (self.hmodel[g].encode() if g in self.hmodel else None), "HGET")
         elif op == 14:
             m = "m%d" % rng.randrange(10)
@@ -212,8 +225,24 @@ class Worker:
             t.published_to_subscriber += receivers
 
 
+def preload_hashes(r, count=12000):
+    """Hashes shaped like the workers' own (1-8 fields f0..f7, values
+    0-999): a table moves a listpack block into its node pool once it holds
+    256 blocks of that size, and the workers' hashes should be among them."""
+    rng = random.Random(7)
+    for start in range(0, count, 1000):
+        p = r.pipeline(transaction=False)
+        for i in range(start, start + 1000):
+            fields = {"f%d" % f: rng.randrange(1000) for f in rng.sample(range(8), rng.randint(1, 8))}
+            p.hset("fill:%d" % i, mapping=fields)
+        p.execute()
+
+
 def run_stress(seconds, threads):
-    with TierkvServer(["--threads", str(threads)]) as srv:
+    # Few shards: more contention, and each shard's table pools block sizes
+    # after fewer preloaded hashes.
+    with TierkvServer(["--threads", str(threads), "--shards", "4"]) as srv:
+        preload_hashes(srv.client(socket_timeout=30))
         # The subscriber: counts what it receives on its own connection.
         sub = srv.client(socket_timeout=30).pubsub()
         sub.subscribe(CHANNEL)

@@ -259,9 +259,9 @@ TEST_CASE("a table's memory follows inserts, in-place edits, erases and clear") 
         CHECK(one > empty + 1000);
         CHECK(gauge.load() == one);
 
-        const std::int64_t before_edit = Table::entry_bytes(e);
+        const std::int64_t before_edit = table.begin_edit(e);
         e.value.mutable_str().append(std::string(5000, 'y'));
-        table.recharge(e, before_edit);
+        table.end_edit(e, before_edit);
         CHECK(table.memory_bytes() >= one + 5000);
         CHECK(gauge.load() == table.memory_bytes());
 

@@ -11,6 +11,7 @@
 #include "heap_meter.h"
 #include "numbered.h"
 #include "storage/memory.h"
+#include "storage/node_pool.h"
 #include "storage/types/pair_listpack.h"
 
 using namespace tierkv::storage;
@@ -164,4 +165,62 @@ TEST_CASE("pair listpack: a pair that would pass kMaxBytes throws and changes no
     CHECK_THROWS_AS(lp.push_back("c", big), std::length_error);
     CHECK_THROWS_AS(lp.set_value(lp.begin(), std::string(40000, 'c')), std::length_error);
     check_matches(lp, before);
+}
+
+TEST_CASE("pair listpack: a block moved into a pool slot keeps its pairs, leaves the slot to grow, and frees it") {
+    NodePool pool(0);
+    PairListpack lp;
+    Model model;
+    for (int i = 0; i < 10; ++i) {
+        lp.push_back(numbered("field", i), numbered("value-", i));
+        model.emplace_back(numbered("field", i), numbered("value-", i));
+    }
+    PairListpack::Block& block = lp.block();
+    REQUIRE(block.footprint() == 4 + lp.bytes());
+    CHECK(block.footprint() == 144);  // bench/compare.py's 10-field hash
+    block.move_to(pool.allocate(block.footprint()), true);
+    CHECK(block.pooled());
+    CHECK(lp.heap_bytes() == 144);  // jemalloc would give it 160
+    CHECK(pool.pages() == 1);
+    check_matches(lp, model);
+
+    // Changes within the slot stay in it; a copy is an ordinary block.
+    lp.set_value(lp.begin(), "value-X");  // same size
+    model[0].second = "value-X";
+    lp.erase(lp.next(lp.begin()));
+    model.erase(model.begin() + 1);
+    CHECK(block.pooled());
+    check_matches(lp, model);
+    const PairListpack copy = lp;
+    CHECK_FALSE(copy.block().pooled());
+    check_matches(copy, model);
+
+    // Growing past the slot moves the pairs to malloc and frees the slot
+    // (its page with it, the only slot in use).
+    lp.push_back("a-longer-field", std::string(100, 'v'));
+    model.emplace_back("a-longer-field", std::string(100, 'v'));
+    CHECK_FALSE(block.pooled());
+    CHECK(pool.pages() == 0);
+    check_matches(lp, model);
+
+    // Emptying a pooled block gives its slot back.
+    block.move_to(pool.allocate(block.footprint()), true);
+    CHECK(pool.pages() == 1);
+    while (!lp.empty()) lp.erase(lp.begin());
+    CHECK(lp.heap_bytes() == 0);
+    CHECK(pool.pages() == 0);
+}
+
+TEST_CASE("pair listpack: moving a listpack moves its pool slot, and destroying it frees the slot") {
+    NodePool pool(0);
+    {
+        PairListpack lp;
+        lp.push_back("f", "v");
+        lp.block().move_to(pool.allocate(lp.block().footprint()), true);
+        PairListpack moved = std::move(lp);
+        CHECK(moved.block().pooled());
+        CHECK(moved.at(moved.begin()).value == "v");
+        CHECK(pool.pages() == 1);
+    }
+    CHECK(pool.pages() == 0);
 }

@@ -30,6 +30,7 @@ std::string bytes_of(std::size_t size, char seed) {
 void check_counts(const Table& table, const MemoryGauge& gauge) {
     CHECK(table.recount_memory_bytes() == table.memory_bytes());
     CHECK(gauge.load() == table.memory_bytes());
+    CHECK(table.pool_counts_match());
 }
 
 // A 16-byte key ("key:" and 12 digits), as bench/compare.py loads.
@@ -198,11 +199,11 @@ TEST_CASE("table: an entry's own fields survive every change of its value", "[ta
     for (const std::size_t size : {std::size_t{0}, std::size_t{5}, std::size_t{100}, std::size_t{1000},
                                    Value::kSharedStringMin}) {
         CAPTURE(size);
-        // Changed directly, as ValueEdit does: recharge() keeps the count.
+        // Changed directly, as ValueEdit does: begin_edit() and end_edit() keep the count.
         const auto change = [&](auto&& edit) {
-            const std::int64_t before = Table::entry_bytes(e);
+            const std::int64_t before = table.begin_edit(e);
             edit();
-            table.recharge(e, before);
+            table.end_edit(e, before);
             unchanged();
         };
         const Value other = Value::string(std::string(size, 'q'));
@@ -251,9 +252,9 @@ TEST_CASE("table: assigning keeps values in the node when they fit, and counts e
     CHECK(Table::entry_bytes(e) == one_block);
 
     // An in-place change takes the value out of the node first.
-    const std::int64_t before = Table::entry_bytes(e);
+    const std::int64_t before = table.begin_edit(e);
     e.value.mutable_str().append("tail");
-    table.recharge(e, before);
+    table.end_edit(e, before);
     CHECK_FALSE(e.value.embedded());
     CHECK(e.value.str() == std::string(100, 'd') + "tail");
     check_counts(table, gauge);
