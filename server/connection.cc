@@ -1,7 +1,11 @@
 #include "server/connection.h"
 
+#include <sys/sendfile.h>
+
 #include <array>
+#include <cerrno>
 #include <cstring>
+#include <span>
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/deferred.hpp>
@@ -14,6 +18,7 @@
 #include "server/server.h"
 #include "server/transactions.h"
 #include "storage/clock.h"
+#include "storage/value_pages.h"
 
 namespace tierkv::server {
 namespace {
@@ -37,6 +42,10 @@ constexpr std::size_t kDirectBulkMax = 64 * 1024 * 1024;
 // reading all that is left at once, and the mark cut wake-ups per SET from
 // 11-22 to 6-9.
 constexpr std::size_t kDirectReadChunk = 256 * 1024;
+// A referenced value at least this large that lies in storage::ValuePages
+// goes out with sendfile(): the socket takes references to its pages
+// instead of a copy of its bytes (smaller ones join the gather write).
+constexpr std::size_t kSendfileMin = 64 * 1024;
 
 }  // namespace
 
@@ -425,16 +434,57 @@ asio::awaitable<void> Connection::flush_output() {
     if (output_refs_.empty()) {
         co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
     } else {
-        write_buffers_.clear();
-        protocol::for_each_piece(output_, output_refs_,
-                                 [&](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
-        co_await asio::async_write(stream_, write_buffers_, asio::use_awaitable);
+        co_await write_with_refs();
     }
     writing_ = false;
     server_.stats().net_output_bytes.fetch_add(bytes, std::memory_order_relaxed);
     output_.clear();
     output_refs_.clear();  // releases the values the replies referenced
     start_push_writer();  // messages that came during the write
+}
+
+asio::awaitable<void> Connection::write_with_refs() {
+    write_buffers_.clear();
+    protocol::for_each_piece(output_, output_refs_,
+                             [&](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
+    storage::ValuePages* pages = stream_.is_tls() ? nullptr : storage::ValuePages::instance();
+    // Runs of buffers between the pieces that go by sendfile go out with
+    // one gather write each.
+    std::size_t run = 0;
+    for (std::size_t i = 0; pages && i < write_buffers_.size(); ++i) {
+        const asio::const_buffer& piece = write_buffers_[i];
+        if (piece.size() < kSendfileMin) continue;
+        // A reply that references a value marked it (SharedString::mark_sent).
+        const auto offset = pages->offset_of(static_cast<const char*>(piece.data()));
+        if (!offset) continue;
+        if (run < i) {
+            co_await asio::async_write(stream_, std::span(write_buffers_).subspan(run, i - run), asio::use_awaitable);
+        }
+        co_await send_file(*pages, *offset, piece.size());
+        run = i + 1;
+    }
+    if (run < write_buffers_.size()) {
+        co_await asio::async_write(stream_, std::span(write_buffers_).subspan(run), asio::use_awaitable);
+    }
+}
+
+asio::awaitable<void> Connection::send_file(const storage::ValuePages& pages, std::uint64_t offset,
+                                            std::size_t size) {
+    ClientStream::Socket& socket = stream_.socket();
+    socket.native_non_blocking(true);
+    auto position = static_cast<off_t>(offset);
+    while (size > 0) {
+        const ssize_t sent = ::sendfile(socket.native_handle(), pages.fd(), &position, size);
+        if (sent > 0) {
+            size -= static_cast<std::size_t>(sent);
+        } else if (sent < 0 && errno == EAGAIN) {
+            co_await socket.async_wait(asio::socket_base::wait_write, asio::use_awaitable);
+        } else if (sent < 0 && errno != EINTR) {
+            throw std::system_error(errno, std::system_category(), "sendfile");
+        } else if (sent == 0) {
+            throw std::system_error(EIO, std::system_category(), "sendfile: the value's pages ended early");
+        }
+    }
 }
 
 std::size_t Connection::pending_output_bytes() const {

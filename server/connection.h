@@ -67,6 +67,10 @@ private:
     // Pauses this connection while the tier's writer is far behind.
     asio::awaitable<void> wait_for_tier_writer();
     asio::awaitable<void> flush_output();
+    // Writes the replies and the values they reference (output_refs_).
+    asio::awaitable<void> write_with_refs();
+    // sendfile() of `size` bytes at `offset` of the value pages' file.
+    asio::awaitable<void> send_file(const storage::ValuePages& pages, std::uint64_t offset, std::size_t size);
     // What the replies not yet sent hold: their bytes and referenced values.
     std::size_t pending_output_bytes() const;
     void drop_output();

@@ -4,11 +4,23 @@
 
 #include <fstream>
 
-// What the allocator knows (allocated_bytes, allocator_name,
-// release_free_memory) lives in server/allocator/<allocator>.cc, the one
+#include "storage/value_pages.h"
+
+// What the allocator knows (malloc_allocated_bytes, allocator_name,
+// malloc_release_free_memory) lives in server/allocator/<allocator>.cc, the one
 // CMake picks (TIERKV_ALLOCATOR).
 
 namespace tierkv::server {
+
+std::uint64_t allocated_bytes() {
+    const storage::ValuePages* pages = storage::ValuePages::instance();
+    return malloc_allocated_bytes() + (pages ? pages->bytes_in_use() : 0);
+}
+
+void release_free_memory() {
+    malloc_release_free_memory();
+    if (storage::ValuePages* pages = storage::ValuePages::instance()) pages->trim();
+}
 
 std::uint64_t resident_bytes() {
     std::ifstream statm("/proc/self/statm");

@@ -226,7 +226,7 @@ std::size_t value_heap_bytes(const Value& value) {
                 case Value::StringRep::kEmbedded: return 0;  // counted with whatever holds the value
                 case Value::StringRep::kExact: return allocation_size(sized_bytes::footprint(value.str().size()));
                 case Value::StringRep::kShared:
-                    return allocation_size(SharedString::block_size()) + allocation_size(value.shared()->size());
+                    return allocation_size(SharedString::block_size()) + value.shared()->bytes_held();
                 case Value::StringRep::kGrowable:
                     return allocation_size(sizeof(std::string)) + string_heap_bytes(*value.pointer<std::string*>());
             }

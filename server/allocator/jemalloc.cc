@@ -15,7 +15,7 @@ const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_deca
 
 namespace tierkv::server {
 
-std::uint64_t allocated_bytes() {
+std::uint64_t malloc_allocated_bytes() {
     // Statistics are a snapshot taken when the epoch advances.
     std::uint64_t epoch = 1;
     std::size_t size = sizeof(epoch);
@@ -34,7 +34,7 @@ std::string allocator_name() {
     return "jemalloc-" + v.substr(0, v.find('-'));
 }
 
-void release_free_memory() {
+void malloc_release_free_memory() {
     const std::string purge_all = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
     mallctl(purge_all.c_str(), nullptr, nullptr, nullptr, 0);
 }

@@ -7,7 +7,7 @@
 
 namespace tierkv::server {
 
-std::uint64_t allocated_bytes() {
+std::uint64_t malloc_allocated_bytes() {
     if (storage::sanitizer_allocator_active()) return storage::sanitizer_allocated_bytes();
     const struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
@@ -15,6 +15,6 @@ std::uint64_t allocated_bytes() {
 
 std::string allocator_name() { return "libc"; }
 
-void release_free_memory() { malloc_trim(0); }
+void malloc_release_free_memory() { malloc_trim(0); }
 
 }  // namespace tierkv::server

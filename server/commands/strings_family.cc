@@ -41,6 +41,7 @@ bool check_string(CommandContext& ctx, const Entry* entry) {
 void reply_string(CommandContext& ctx, const Value& value) {
     const storage::SharedString* shared = value.shared_string();
     if (shared && ctx.reply.collects_refs()) {
+        shared->mark_sent();
         auto owner = std::make_shared<const storage::SharedString>(*shared);
         const std::string_view bytes = owner->view();  // before the move below
         ctx.reply.bulk_ref(bytes, std::move(owner));

@@ -64,6 +64,26 @@ class BigValues(SharedServerTest):
         self.assertEqual(res[6], b"HEAD" + new[4:] + b"tail")
         self.assertIsNone(res[8])
 
+    def test_a_reply_not_yet_read_keeps_its_bytes_when_the_value_goes_and_its_pages_are_reused(self):
+        # A large value goes to the socket by sendfile: the socket holds
+        # references to the value's pages until the client reads them. The
+        # value is deleted, and new values of its size take its range of
+        # the value file, before the client reads the reply.
+        old = os.urandom(MIB)
+        self.r.set("k", old)
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 * MIB)  # room for the unread reply
+            s.connect(("127.0.0.1", self.srv.port))
+            s.sendall(resp_command("GET", "k") + resp_command("DEL", "k"))
+            deadline = time.time() + 10
+            while self.r.exists("k") and time.time() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)  # the reply is written, the value freed
+            for i in range(8):
+                self.r.set("new:%d" % i, os.urandom(MIB))
+            expected = bulk_reply(old) + b":1\r\n"
+            self.assertEqual(read_exactly(s, len(expected)), expected)
+
     def test_copy_shares_until_either_side_changes(self):
         value = os.urandom(MIB)
         self.r.set("a", value)

@@ -8,6 +8,7 @@
 #include "storage/memory.h"
 #include "storage/types/shared_string.h"
 #include "storage/value.h"
+#include "storage/value_pages.h"
 
 using tierkv::storage::SharedString;
 using tierkv::storage::Value;
@@ -61,6 +62,33 @@ TEST_CASE("value: large strings are shared, small ones held inline", "[shared_st
 TEST_CASE("value: a shared string counts its bytes and its block", "[shared_string]") {
     using tierkv::storage::allocation_size;
     const Value big = Value::string(std::string(100000, 'x'));
+    // The bytes are whole pages in ValuePages, or a malloc block without it.
+    const bool in_pages = tierkv::storage::ValuePages::instance() != nullptr;
     CHECK(tierkv::storage::value_heap_bytes(big) ==
-          allocation_size(SharedString::block_size()) + allocation_size(100000));
+          allocation_size(SharedString::block_size()) +
+              (in_pages ? tierkv::storage::ValuePages::pages_for(100000) : allocation_size(100000)));
+}
+
+TEST_CASE("shared string: bytes a reply referenced get fresh pages when their range is reused", "[shared_string]") {
+    if (!tierkv::storage::ValuePages::instance()) return;  // malloc's blocks: nothing to check
+    constexpr std::size_t kSize = 100000;
+    const char* first = nullptr;
+    {
+        const SharedString kept(std::string(kSize, 'k'));
+        first = kept.view().data();
+    }
+    {
+        // Never referenced by a reply: the next string of its size takes
+        // the range with its pages as they were (no page faults).
+        const SharedString reuse = SharedString::uninitialized(kSize);
+        REQUIRE(reuse.view().data() == first);
+        CHECK(reuse.view() == std::string(kSize, 'k'));
+        std::memset(const_cast<char*>(reuse.view().data()), 's', kSize);
+        reuse.mark_sent();  // as a GET reply does
+    }
+    // Sent: a socket may still hold the old pages, so the range comes back
+    // with new ones.
+    const SharedString fresh = SharedString::uninitialized(kSize);
+    REQUIRE(fresh.view().data() == first);
+    CHECK(fresh.view() == std::string(kSize, '\0'));
 }

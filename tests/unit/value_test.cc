@@ -9,6 +9,7 @@
 #include "heap_meter.h"
 #include "storage/memory.h"
 #include "storage/value.h"
+#include "storage/value_pages.h"
 
 using tierkv::storage::Value;
 using tierkv::storage::value_heap_bytes;
@@ -16,14 +17,21 @@ using tierkv::test::thread_heap_bytes;
 
 namespace {
 
-// What the allocator handed out while building a Value of `bytes`, beside
-// what value_heap_bytes says.
+// The bytes of large values that sit in ValuePages instead of malloc's heap.
+std::int64_t value_pages_bytes() {
+    const tierkv::storage::ValuePages* pages = tierkv::storage::ValuePages::instance();
+    return pages ? static_cast<std::int64_t>(pages->bytes_in_use()) : 0;
+}
+
+// What the allocator (and ValuePages) handed out while building a Value of
+// `bytes`, beside what value_heap_bytes says.
 std::pair<std::int64_t, std::int64_t> heap_of_string(const std::string& bytes, bool grow) {
-    const std::int64_t before = thread_heap_bytes();
+    const std::int64_t pages_before = value_pages_bytes();  // first: it may set ValuePages up
+    const std::int64_t before = thread_heap_bytes() + pages_before;
     auto value = std::make_unique<Value>(Value::string(bytes));
     if (grow) value->mutable_str().append("!");
-    const std::int64_t used =
-        thread_heap_bytes() - before - static_cast<std::int64_t>(tierkv::storage::allocation_size(sizeof(Value)));
+    const std::int64_t used = thread_heap_bytes() + value_pages_bytes() - before -
+                              static_cast<std::int64_t>(tierkv::storage::allocation_size(sizeof(Value)));
     return {used, static_cast<std::int64_t>(value_heap_bytes(*value))};
 }
 

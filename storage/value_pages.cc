@@ -1,0 +1,121 @@
+#include "storage/value_pages.h"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// A freed range is poisoned, so ASan still reports a use after free of a
+// large value.
+#define TIERKV_POISON(addr, size) ASAN_POISON_MEMORY_REGION(addr, size)
+#define TIERKV_UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION(addr, size)
+#else
+#define TIERKV_POISON(addr, size) ((void)(addr), (void)(size))
+#define TIERKV_UNPOISON(addr, size) ((void)(addr), (void)(size))
+#endif
+
+namespace tierkv::storage {
+
+ValuePages* ValuePages::instance() {
+    // Never destroyed: strings may still be freed while the process exits.
+    static ValuePages* const pages = []() -> ValuePages* {
+        const int fd = memfd_create("tierkv-values", MFD_CLOEXEC);
+        if (fd < 0) return nullptr;
+        void* base = MAP_FAILED;
+        if (ftruncate(fd, static_cast<off_t>(kReserve)) == 0) {
+            base = mmap(nullptr, kReserve, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        }
+        if (base == MAP_FAILED) {
+            close(fd);
+            return nullptr;
+        }
+        return new ValuePages(fd, static_cast<char*>(base));
+    }();
+    return pages;
+}
+
+std::optional<std::size_t> ValuePages::class_of(std::size_t size) {
+    const std::size_t range = std::bit_ceil(std::max(size, kMinRange));
+    const auto c = static_cast<std::size_t>(std::countr_zero(range / kMinRange));
+    if (c >= kClasses) return std::nullopt;
+    return c;
+}
+
+char* ValuePages::allocate(std::size_t size) {
+    const std::optional<std::size_t> c = class_of(size);
+    if (!c) return nullptr;
+    const std::uint64_t range = std::uint64_t{kMinRange} << *c;
+    const std::uint64_t needed = pages_for(size);
+    FreeRange taken{0, 0};
+    {
+        std::lock_guard lock(mutex_);
+        if (!free_[*c].empty()) {
+            taken = free_[*c].back();
+            free_[*c].pop_back();
+            retained_ -= taken.kept;
+        } else if (next_ + range <= kReserve) {
+            taken.offset = next_;
+            next_ += range;
+        } else {
+            return nullptr;
+        }
+        in_use_ += needed;
+    }
+    // Kept pages beyond this value's would sit unused and uncounted.
+    if (taken.kept > needed) punch(taken.offset + needed, taken.kept - needed);
+    char* data = base_ + taken.offset;
+    TIERKV_UNPOISON(data, size);
+    return data;
+}
+
+void ValuePages::release(char* data, std::size_t size, bool sent) noexcept {
+    const std::uint64_t offset = *offset_of(data);
+    const std::uint64_t pages = pages_for(size);
+    TIERKV_POISON(data, size);
+    bool keep;
+    {
+        std::lock_guard lock(mutex_);
+        keep = !sent && retained_ + pages <= kRetainMax;
+        if (keep) retained_ += pages;
+    }
+    // Sockets still sending the pages keep their own references to them.
+    if (!keep) punch(offset, pages);
+    std::lock_guard lock(mutex_);
+    free_[*class_of(size)].push_back(FreeRange{offset, keep ? pages : 0});
+    in_use_ -= pages;
+}
+
+void ValuePages::trim() noexcept {
+    std::lock_guard lock(mutex_);
+    for (std::vector<FreeRange>& ranges : free_) {
+        for (FreeRange& range : ranges) {
+            if (range.kept > 0) punch(range.offset, range.kept);
+            range.kept = 0;
+        }
+    }
+    retained_ = 0;
+}
+
+void ValuePages::punch(std::uint64_t offset, std::uint64_t bytes) noexcept {
+    while (fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                     static_cast<off_t>(bytes)) != 0 &&
+           errno == EINTR) {
+    }
+}
+
+std::uint64_t ValuePages::bytes_in_use() const {
+    std::lock_guard lock(mutex_);
+    return in_use_;
+}
+
+std::uint64_t ValuePages::bytes_retained() const {
+    std::lock_guard lock(mutex_);
+    return retained_;
+}
+
+}  // namespace tierkv::storage
