@@ -5,16 +5,7 @@
 #include <new>
 #include <utility>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-// Slots not handed out are poisoned, so ASan still reports a use after
-// free of a pooled node.
-#define TIERKV_POISON(addr, size) ASAN_POISON_MEMORY_REGION(addr, size)
-#define TIERKV_UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION(addr, size)
-#else
-#define TIERKV_POISON(addr, size) ((void)(addr), (void)(size))
-#define TIERKV_UNPOISON(addr, size) ((void)(addr), (void)(size))
-#endif
+#include "storage/poison.h"
 
 namespace tierkv::storage {
 

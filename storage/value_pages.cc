@@ -8,16 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-// A freed range is poisoned, so ASan still reports a use after free of a
-// large value.
-#define TIERKV_POISON(addr, size) ASAN_POISON_MEMORY_REGION(addr, size)
-#define TIERKV_UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION(addr, size)
-#else
-#define TIERKV_POISON(addr, size) ((void)(addr), (void)(size))
-#define TIERKV_UNPOISON(addr, size) ((void)(addr), (void)(size))
-#endif
+#include "storage/poison.h"
 
 namespace tierkv::storage {
 
@@ -77,15 +68,13 @@ void ValuePages::release(char* data, std::size_t size, bool sent) noexcept {
     const std::uint64_t offset = *offset_of(data);
     const std::uint64_t pages = pages_for(size);
     TIERKV_POISON(data, size);
-    bool keep;
-    {
-        std::lock_guard lock(mutex_);
-        keep = !sent && retained_ + pages <= kRetainMax;
-        if (keep) retained_ += pages;
-    }
     // Sockets still sending the pages keep their own references to them.
-    if (!keep) punch(offset, pages);
+    // The range is nobody's until it is listed, so the punch needs no lock.
+    if (sent) punch(offset, pages);
     std::lock_guard lock(mutex_);
+    const bool keep = !sent && retained_ + pages <= kRetainMax;
+    if (!sent && !keep) punch(offset, pages);  // enough pages kept already
+    if (keep) retained_ += pages;
     free_[*class_of(size)].push_back(FreeRange{offset, keep ? pages : 0});
     in_use_ -= pages;
 }

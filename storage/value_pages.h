@@ -60,8 +60,9 @@ public:
         return static_cast<std::uint64_t>(data - base_);
     }
     int fd() const { return fd_; }
-    // Bytes of live values, each rounded up to whole pages, and of the
-    // pages free ranges kept (INFO used_memory counts both).
+    // Bytes of live values, each rounded up to whole pages (INFO
+    // used_memory adds them to malloc's count), and the pages that free
+    // ranges keep for reuse.
     std::uint64_t bytes_in_use() const;
     std::uint64_t bytes_retained() const;
     // What a value of `size` bytes takes: whole pages.
