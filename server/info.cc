@@ -16,6 +16,7 @@
 #include "server/server.h"
 #include "server/version.h"
 #include "storage/clock.h"
+#include "storage/value_pages.h"
 
 namespace tierkv::server {
 namespace {
@@ -128,6 +129,11 @@ Fields memory_section(Server& server, const Config& config) {
     add(f, "mem_fragmentation_ratio", fmt::format("{:.2f}", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
     add(f, "mem_fragmentation_bytes", static_cast<std::int64_t>(rss) - static_cast<std::int64_t>(used));
     add(f, "mem_allocator", allocator_name());
+    // Not in Redis: large values' pages (storage::ValuePages), in
+    // used_memory, and the pages freed ranges keep for reuse, in RSS only.
+    const storage::ValuePages* pages = storage::ValuePages::instance();
+    add(f, "large_values_memory", pages ? pages->bytes_in_use() : 0);
+    add(f, "large_values_retained", pages ? pages->bytes_retained() : 0);
     add(f, "lazyfree_pending_objects", 0);
     return f;
 }

@@ -1,6 +1,7 @@
 """MEMORY USAGE/PURGE/HELP: USAGE is the bytes the key is charged for (what
 maxmemory counts), grows with the value, is null for a missing key, and
-rejects bad SAMPLES arguments with redis-server's exact errors."""
+rejects bad SAMPLES arguments with redis-server's exact errors. INFO shows
+large values' pages, and PURGE gives back the ones freed values kept."""
 import time
 import unittest
 
@@ -44,6 +45,25 @@ class MemoryCommand(SharedServerTest):
                     except redis.ResponseError as e:
                         got.append(("error", str(e)))
                 self.assertEqual(got[0], got[1], case)
+
+    def test_large_values_pages_show_in_info_and_purge_gives_back_kept_ones(self):
+        # Values of 16 KiB and more live in a memfd's pages; a freed one that
+        # no reply referenced keeps its pages for the next value of its size.
+        def info():
+            mem = self.r.info("memory")
+            return mem["large_values_memory"], mem["large_values_retained"]
+
+        base_used, _ = info()
+        self.r.set("big", b"x" * (1024 * 1024))
+        used, _ = info()
+        self.assertEqual(used - base_used, 1024 * 1024)
+        self.assertEqual(self.r.memory_usage("big") > 1024 * 1024, True)
+        self.r.delete("big")
+        used, retained = info()
+        self.assertEqual(used, base_used)
+        self.assertGreaterEqual(retained, 1024 * 1024)
+        self.assertTrue(self.r.memory_purge())
+        self.assertEqual(info()[1], 0)
 
     def test_purge_and_help(self):
         self.assertTrue(self.r.memory_purge())
