@@ -573,7 +573,14 @@ EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std
         return guard.owns_lock() || (held && held->holds(shard.mutex));
     };
     std::size_t fruitless = 0;  // turns in a row that had nothing to give
-    while (over_memory_limit() && result.evicted < max_victims && fruitless < shards_.size()) {
+    while (result.evicted < max_victims && fruitless < shards_.size()) {
+        // Within the limit once is enough, even if another thread's write
+        // takes it over again before this one returns: that write made its
+        // own room, and this command must not be refused for it.
+        if (!over_memory_limit()) {
+            result.within_limit = true;
+            return result;
+        }
         Shard& in_turn = *shards_[evict_next_shard_.fetch_add(1, std::memory_order_relaxed) % shards_.size()];
         Shard& drawn = *shards_[rng() % shards_.size()];
         std::unique_lock<ShardMutex> turn_guard = lock(in_turn);

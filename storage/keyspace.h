@@ -190,7 +190,7 @@ struct DbSize {
 
 struct EvictionResult {
     std::size_t evicted = 0;
-    bool within_limit = true;  // used memory is at or under maxmemory now
+    bool within_limit = true;  // used memory was at or under maxmemory when eviction last looked
 };
 
 class Keyspace {
