@@ -572,8 +572,14 @@ EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std
     auto usable = [&](Shard& shard, const std::unique_lock<ShardMutex>& guard) {
         return guard.owns_lock() || (held && held->holds(shard.mutex));
     };
-    std::size_t fruitless = 0;  // turns in a row that had nothing to give
-    while (result.evicted < max_victims && fruitless < shards_.size()) {
+    std::size_t fruitless = 0;  // turns in a row whose shards had nothing to give
+    // Turns whose two shards other threads held (their own command's, or
+    // theirs to evict from): no reason to give up, as the next turn tries
+    // others, but bounded. Counted as fruitless, they made two writers on a
+    // 4-shard keyspace refuse each other now and then.
+    std::size_t busy = 0;
+    constexpr std::size_t kMaxBusyTurns = 1024;
+    while (result.evicted < max_victims && fruitless < shards_.size() && busy < kMaxBusyTurns) {
         // Within the limit once is enough, even if another thread's write
         // takes it over again before this one returns: that write made its
         // own room, and this command must not be refused for it.
@@ -589,6 +595,10 @@ EvictionResult Keyspace::evict(const KeyLock* held, std::size_t max_victims, std
         // may evict (volatile-*: keys with a TTL may sit in one shard only).
         Shard* first = usable(in_turn, turn_guard) ? &in_turn : nullptr;
         Shard* second = &drawn != &in_turn && usable(drawn, drawn_guard) ? &drawn : nullptr;
+        if (!first && !second) {
+            ++busy;
+            continue;
+        }
         if (!first || (second && shard_bytes(*second) > shard_bytes(*first))) std::swap(first, second);
         const bool evicted = (first && evict_one(*first, now_ms)) || (second && evict_one(*second, now_ms));
         if (evicted) {
