@@ -129,8 +129,8 @@ void Table::place_block(Value& value) noexcept {
 }
 
 void Table::move_block_to_pool(Entry& entry) noexcept {
-    const std::size_t slot = block_slot(entry.value);
-    if (slot == 0 || poolable_block(entry.value)->pooled() || !pool_.pools(slot)) return;
+    const PairListpack::Block* block = poolable_block(entry.value);
+    if (!block || block->pooled()) return;
     const std::int64_t before = entry_bytes(entry);
     place_block(entry.value);
     charge(entry_bytes(entry) - before);

@@ -105,11 +105,19 @@ TEST_CASE("table hash blocks: blocks take slots only once 256 things of their si
     CHECK(block_of(last).pooled());
     CHECK(table.pool_pages() > 0);
     check_counts(table, gauge);
-    // An edit of an older hash moves its block into the pool too.
-    Entry& first = *table.find(keys[0], hash_of(keys[0]));
-    edit_hash(table, first, [](HashValue& h) { h.set("field0", "value-Y", EncodingLimits{}); });
-    CHECK(block_of(first).pooled());
+    // A hash whose block is of a size the pool does not hold (9 fields:
+    // 130 bytes, a 136-byte slot) stays in malloc, until an edit gives it
+    // the size the pool holds.
+    const std::string nine = "hash:nine";
+    HashValue nine_fields = ten_fields();
+    nine_fields.erase("field9");
+    Entry& grown = table.insert(nine, hash_of(nine), Value(std::move(nine_fields)));
+    CHECK_FALSE(block_of(grown).pooled());
+    edit_hash(table, grown, [](HashValue& h) { CHECK(h.set("field9", "value-9", EncodingLimits{})); });
+    CHECK(block_of(grown).pooled());
+    CHECK(value_heap_bytes(grown.value) == 144);
     check_counts(table, gauge);
+    REQUIRE(table.erase(nine, hash_of(nine)));
     // The others move when the table next grows its buckets, which walks
     // every node.
     const std::size_t buckets = table.bucket_count();
