@@ -38,9 +38,7 @@ Entry* DbView::find(std::string_view key) {
     Table& table = shard.dbs[db_];
     Entry* e = table.find(key, h);
     if (e && table.expired(*e, now_ms_)) {
-        table.erase(key, h);
-        shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
-        Keyspace::touch_watched(shard, db_, key);
+        Keyspace::erase_expired(shard, db_, key, h);
         return nullptr;
     }
     if (!e && ks_->tier_) e = ks_->promote_locked(shard, db_, key, h, now_ms_);
@@ -177,6 +175,12 @@ KeyLock::Current::~Current() { t_current_lock = previous_; }
 std::unique_lock<ShardMutex> Keyspace::lock_shard(Shard& shard) {
     if (t_current_lock && t_current_lock->holds(shard.mutex)) return {};
     return std::unique_lock(shard.mutex);
+}
+
+void Keyspace::erase_expired(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash) {
+    shard.dbs[db].erase(key, hash);
+    shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
+    touch_watched(shard, db, key);
 }
 
 // ---- WATCH ------------------------------------------------------------------
@@ -340,23 +344,32 @@ std::uint64_t Keyspace::walk_memory(std::size_t db, std::uint64_t cursor, std::s
     std::size_t buckets = 0;
     const bool all = pattern == "*";
     const Table* table = nullptr;  // the one being walked
+    // Expired keys that match are deleted once their bucket is walked, as
+    // Redis's SCAN does: counts (DBSIZE) then agree with what SCAN saw.
+    std::vector<std::string> expired;
     auto visit = [&](const Entry& e) {
         ++examined;
-        if (table->expired(e, now_ms)) return;
-        if (type && e.value.type() != *type) return;
         if (!all && !glob_match(pattern, e.key())) return;
+        if (table->expired(e, now_ms)) {
+            expired.emplace_back(e.key());
+            return;
+        }
+        if (type && e.value.type() != *type) return;
         out.push_back(std::string(e.key()));
     };
     while (shard < shards_.size() && examined < count && buckets < max_buckets) {
         {
-            const auto guard = lock_shard(*shards_[shard]);
-            table = &shards_[shard]->dbs[db];
+            Shard& walked = *shards_[shard];
+            const auto guard = lock_shard(walked);
+            table = &walked.dbs[db];
             if (table->size() == 0) {
                 table_cursor = 0;  // nothing to return, and empty shards cost no budget
             } else {
                 do {
                     table_cursor = table->scan(table_cursor, visit);
                     ++buckets;
+                    for (const std::string& key : expired) erase_expired(walked, db, key, hash(key));
+                    expired.clear();
                 } while (table_cursor != 0 && examined < count && buckets < max_buckets);
             }
         }
@@ -389,9 +402,7 @@ std::optional<std::string> Keyspace::random_key(std::size_t db, std::int64_t now
         if (!e) continue;  // emptied since it was counted
         if (!table.expired(*e, now_ms)) return std::string(e->key());
         const std::string key(e->key());
-        table.erase(key, hash(key));
-        shard.counters.expired.fetch_add(1, std::memory_order_relaxed);
-        touch_watched(shard, db, key);
+        erase_expired(shard, db, key, hash(key));
     }
 }
 
@@ -460,14 +471,12 @@ std::size_t Keyspace::expire_cycle(std::int64_t now_ms, std::int64_t deadline_st
                 for (; sampled < n && table.volatile_size() > 0; ++sampled) {
                     Entry& e = *table.random_volatile(shard.rng);
                     if (table.expired(e, now_ms)) {
-                        std::string key(e.key());
-                        table.erase(key, hash(key));
-                        touch_watched(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key);
+                        const std::string key(e.key());
+                        erase_expired(shard, static_cast<std::size_t>(&table - shard.dbs.data()), key, hash(key));
                         ++expired;
                     }
                 }
                 deleted += expired;
-                shard.counters.expired.fetch_add(expired, std::memory_order_relaxed);
                 if (expired * 4 <= sampled || steady_ms() >= deadline_steady_ms) break;
             }
         }

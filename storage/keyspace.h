@@ -327,6 +327,9 @@ private:
         touch_watched_slow(shard, db, key);
     }
     static void touch_watched_slow(Shard& shard, std::size_t db, std::string_view key);
+    // Under the shard's lock: deletes `key`, found expired by a read, SCAN,
+    // RANDOMKEY or the expiry cycle, and counts it as expired.
+    static void erase_expired(Shard& shard, std::size_t db, std::string_view key, std::uint64_t hash);
     // Locks `shard` unless this thread's EXEC (KeyLock::Current) holds it.
     static std::unique_lock<ShardMutex> lock_shard(Shard& shard);
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -231,6 +232,38 @@ TEST_CASE("RANDOMKEY deletes the expired keys it picks") {
     for (int i = 0; i < 50; ++i) ks_put(ks, key_name("gone", i), kNow, kNow + 1);
     ks_put(ks, "live", kNow);
     REQUIRE(ks.random_key(0, kNow + 1) == std::optional<std::string>("live"));
+}
+
+TEST_CASE("SCAN deletes the expired keys it meets that match its pattern") {
+    Keyspace ks(4, 1);
+    for (int i = 0; i < 200; ++i) ks_put(ks, key_name("gone", i), kNow, kNow + 10);
+    for (int i = 0; i < 100; ++i) ks_put(ks, key_name("other", i), kNow, kNow + 10);
+    for (int i = 0; i < 50; ++i) ks_put(ks, key_name("live", i), kNow);
+    auto watcher = std::make_shared<WatchFlag>();
+    ks.watch(0, "gone7", watcher);
+
+    // A walk matching "gone*" and "live*" but not "other*".
+    std::vector<std::string> seen;
+    for (const char* pattern : {"gone*", "live*"}) {
+        std::uint64_t cursor = 0;
+        do {
+            ScanPage page = ks.scan(0, cursor, 10, pattern, std::nullopt, kNow + 10);
+            seen.insert(seen.end(), page.keys.begin(), page.keys.end());
+            cursor = page.next_cursor;
+        } while (cursor != 0);
+    }
+    REQUIRE(seen.size() == 50);
+    for (const std::string& key : seen) REQUIRE(key.starts_with("live"));
+    REQUIRE(ks.stats().expired == 200);
+    REQUIRE(ks.size(0).keys == 150);  // the 100 expired "other" keys were not matched, so not deleted
+    REQUIRE(ks.size(0).expires == 100);
+    REQUIRE(watcher->dirty.load());
+
+    // A TYPE filter does not spare an expired key (Redis's lookup deletes it).
+    ScanPage typed = ks.scan(0, 0, 1000, "other*", ValueType::kHash, kNow + 10);
+    REQUIRE(typed.keys.empty());
+    REQUIRE(ks.size(0).keys == 50);
+    REQUIRE(ks.stats().expired == 300);
 }
 
 TEST_CASE("expire_cycle deletes expired keys nobody reads, leaving the rest") {
