@@ -24,8 +24,11 @@ Workloads (issue #6):
      after 50,000 keys with values of 10-300 bytes;
   6. GET and SET of 4 MiB values with 8 connections, in GB/s;
   and scaling: tierkv GET throughput at --threads 1 and 2 (unpinned).
+Workloads 1-3 and 6 report the median of --rounds (3) rounds that alternate
+between the servers: on a shared machine one round of either can be 20%
+off the next.
 
-Usage: bench/compare.py [--quick] [--out PATH] [--unpinned]
+Usage: bench/compare.py [--quick] [--out PATH] [--unpinned] [--rounds N] [--only PARTS]
 """
 import argparse
 import csv
@@ -136,6 +139,27 @@ class Compare:
                 server.stop()
         return results
 
+    def median_of_rounds(self, what, cpu, fn, threads=1):
+        """fn(server) -> {figure: value}, in --rounds rounds that alternate
+        between the servers (tierkv first in odd rounds, redis-server first in
+        even ones, so a drift of the machine's speed favours neither), each
+        on a freshly started server. Returns {name: {figure: median}}; every
+        round's figures go to stderr."""
+        rounds = {"tierkv": [], "redis": []}
+        for i in range(self.args.rounds):
+            order = ("tierkv", "redis") if i % 2 == 0 else ("redis", "tierkv")
+            for name in order:
+                server = self.start(name, cpu, threads)
+                try:
+                    figures = fn(server)
+                finally:
+                    server.stop()
+                rounds[name].append(figures)
+                print("%s round %d %s: %s" % (what, i + 1, name,
+                                              " ".join("%s=%s" % (k, fmt(v)) for k, v in sorted(figures.items()))),
+                      file=sys.stderr)
+        return {name: {key: statistics.median(r[key] for r in rs) for key in rs[0]} for name, rs in rounds.items()}
+
     # ---- load generators ----
     def redis_benchmark(self, server, tests, pipeline, requests, clients=50, size=100, cpu="client"):
         argv = ["redis-benchmark", "-p", str(server.port), "-t", tests, "-n", str(requests), "-c", str(clients),
@@ -179,7 +203,7 @@ class Compare:
                                                                  cpu=client_cpu)["ops_per_sec"]
             return out
 
-        res = self.each_server(cpu, run, threads)
+        res = self.median_of_rounds("throughput", cpu, run, threads)
         for pipeline in (1, 16):
             for tool, key in (("redis-benchmark", "rb"), ("tierkv-bench", "tb")):
                 for op in ("set", "get"):
@@ -271,8 +295,8 @@ class Compare:
                 out[op + "_cpu"] = (server.cpu_seconds() - cpu_before) / gb
             return out
 
-        res = self.each_server(self.server_cpu, run)
-        section = "6 big values (4 MiB, 8 connections)"
+        res = self.median_of_rounds("big values", self.server_cpu, run)
+        section = "6 big values (4 MiB, 8 connections), median of %d rounds" % self.args.rounds
         for op in ("set", "get"):
             flat = {name: r[op] for name, r in res.items()}
             self.add(section, "%s GB/s" % op.upper(), flat, None, "higher", "GB/s")
@@ -387,21 +411,29 @@ def main():
     parser.add_argument("--unpinned", action="store_true", help="also run workloads 1-2 unpinned, default --threads")
     parser.add_argument("--only", default="throughput,latency,memory,big,scaling",
                         help="comma-separated parts to run")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="throughput and big values: the median of this many alternating rounds "
+                             "(default 3, 1 with --quick)")
     args = parser.parse_args()
     args.requests = 20000 if args.quick else 1000000
     args.keys = 20000 if args.quick else 1000000
     args.big_seconds = 0.5 if args.quick else 5
     args.latency_seconds = 2 if args.quick else 10
     args.latency_rounds = 1 if args.quick else 5
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     parts = set(args.only.split(","))
 
     c = Compare(args)
     try:
         if "throughput" in parts:
-            res = c.throughput(c.server_cpu, "1-3 throughput, %s" % ("pinned" if c.server_cpu is not None
-                                                                      else "unpinned"))
+            median = "median of %d rounds" % args.rounds
+            res = c.throughput(c.server_cpu, "1-3 throughput, %s, %s" % (
+                "pinned" if c.server_cpu is not None else "unpinned", median))
             if args.unpinned and c.server_cpu is not None:
-                c.throughput(None, "1-2 throughput, unpinned, default --threads", threads=0)
+                c.throughput(None, "1-2 throughput, unpinned, default --threads, %s" % median, threads=0)
         if "latency" in parts:
             if "throughput" in parts:
                 rate = int(0.5 * min(res["tierkv"]["tb_get_p1"], res["redis"]["tb_get_p1"]))
