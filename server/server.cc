@@ -15,6 +15,7 @@
 #include "server/memory_usage.h"
 #include "server/tls.h"
 #include "storage/clock.h"
+#include "storage/value_pages.h"
 
 namespace tierkv::server {
 namespace {
@@ -256,6 +257,7 @@ std::optional<std::string> Server::start() {
     schedule_housekeeping();
     background_thread_ = std::thread([this] { background_.run(); });
 
+    storage::ValuePages::instance();  // set up (or warn that it cannot be) now, not at the first large value
     spdlog::info("tierkv {} listening on {}:{}{} ({} threads, {} shards, {} databases)", TIERKV_VERSION, cfg.bind,
                  port_, tls_port_ ? std::string(", TLS on port ").append(std::to_string(tls_port_)) : "", threads,
                  keyspace_.shard_count(), cfg.databases);

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cstring>
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "storage/poison.h"
 
@@ -15,15 +18,26 @@ namespace tierkv::storage {
 ValuePages* ValuePages::instance() {
     // Never destroyed: strings may still be freed while the process exits.
     static ValuePages* const pages = []() -> ValuePages* {
-        const int fd = memfd_create("tierkv-values", MFD_CLOEXEC);
-        if (fd < 0) return nullptr;
-        void* base = MAP_FAILED;
-        if (ftruncate(fd, static_cast<off_t>(kReserve)) == 0) {
-            base = mmap(nullptr, kReserve, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-        }
-        if (base == MAP_FAILED) {
-            close(fd);
+        // Said once: large values then work as before, from malloc, and
+        // replies copy them instead of sending their pages.
+        auto unavailable = [](const char* step) -> ValuePages* {
+            spdlog::warn("large values are kept in malloc'd memory: {} failed ({}); a limit on address space "
+                         "(ulimit -v) or overcommit can refuse the {} GiB reservation",
+                         step, std::strerror(errno), kReserve >> 30);
             return nullptr;
+        };
+        const int fd = memfd_create("tierkv-values", MFD_CLOEXEC);
+        if (fd < 0) return unavailable("memfd_create");
+        if (ftruncate(fd, static_cast<off_t>(kReserve)) != 0) {
+            ValuePages* none = unavailable("ftruncate");
+            close(fd);
+            return none;
+        }
+        void* base = mmap(nullptr, kReserve, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+        if (base == MAP_FAILED) {
+            ValuePages* none = unavailable("mmap");
+            close(fd);
+            return none;
         }
         return new ValuePages(fd, static_cast<char*>(base));
     }();

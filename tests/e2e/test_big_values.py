@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from tierkv_harness import SharedServerTest
+from tierkv_harness import SharedServerTest, TierkvServer, skip_under_sanitizer
 
 MIB = 1024 * 1024
 
@@ -242,6 +242,45 @@ class BigValues(SharedServerTest):
             self.r.config_set("client-query-buffer-limit", "1gb")
         self.assertIsNone(self.r.get("k"))
         self.assertTrue(self.r.ping())
+
+
+class AddressSpaceLimitedServer(TierkvServer):
+    """A server under `ulimit -v` 16 GiB, which refuses the 256 GiB
+    reservation storage::ValuePages makes for large values' pages."""
+
+    def command_line(self):
+        return ["prlimit", "--as=%d" % (16 << 30), "--"] + super().command_line()
+
+
+class BigValuesWithoutValuePages(unittest.TestCase):
+    @skip_under_sanitizer(("address", "thread"), "sanitizers reserve more address space than the limit leaves")
+    def test_large_values_live_in_malloc_when_the_reservation_is_refused(self):
+        with AddressSpaceLimitedServer() as server:
+            c = server.client()
+            values = {"big%d" % i: os.urandom(MIB + 1000 * i) for i in range(4)}
+            for key, value in values.items():
+                self.assertTrue(c.set(key, value))
+            info = c.info("memory")
+            self.assertEqual(info["large_values_memory"], 0)  # none in the memfd's pages...
+            self.assertGreater(info["used_memory"], 4 * MIB)  # ...all in malloc's, and counted
+            self.assertEqual(c.mget(list(values)), list(values.values()))
+            # Copies share and part on change; a reply in flight keeps its bytes.
+            self.assertTrue(c.copy("big0", "copy0"))
+            self.assertEqual(c.append("big0", b"tail"), len(values["big0"]) + 4)
+            self.assertEqual(c.get("copy0"), values["big0"])
+            self.assertEqual(c.get("big0"), values["big0"] + b"tail")
+            reader = socket.create_connection(("127.0.0.1", server.port))
+            reader.sendall(resp_command("GET", "big1"))
+            time.sleep(0.1)
+            c.delete("big1")
+            c.set("big1", os.urandom(MIB))
+            expected = bulk_reply(values["big1"])
+            self.assertEqual(read_exactly(reader, len(expected)), expected)
+            reader.close()
+            self.assertEqual(c.delete(*values, "copy0"), 5)
+            self.assertEqual(c.dbsize(), 0)
+            with open(server.log_path, "rb") as f:
+                self.assertIn(b"large values are kept in malloc'd memory: mmap failed", f.read())
 
 
 if __name__ == "__main__":
