@@ -1,19 +1,16 @@
 #include "storage/table.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <utility>
 
 #include "storage/memory.h"
-#include "storage/scan_cursor.h"
 
 namespace tierkv::storage {
 namespace {
 
-constexpr std::size_t kMinBuckets = 4;
 // The table doubles its buckets when it holds this many keys per bucket.
 // Two, not Redis's one: a bucket is 8 bytes, which at 1.0 cost 8-16 bytes
 // per key (5-10% of a small string key), at 2 half that; a lookup then
@@ -428,66 +425,41 @@ void Table::resize(std::size_t bucket_count) {
     std::vector<NodePtr> old = std::move(buckets_);
     charge_vector(buckets_, [&] { buckets_ = std::vector<NodePtr>(bucket_count); });
     charge(-static_cast<std::int64_t>(allocation_size(old.capacity() * sizeof(old[0]))));
-    for (auto& head : old) {
-        while (head) {
-            NodePtr node = std::move(head);
-            head = std::move(node->next);
-            // Blocks from before their size was pooled move now, as every
-            // node passes here anyway.
-            move_block_to_pool(node->entry);
-            auto& dest = buckets_[index(key_hash(node->entry.key(), hash_seed_))];
-            node->next = std::move(dest);
-            dest = std::move(node);
-        }
-    }
+    chains::rehash(old, buckets_, [&](Node& node) {
+        // Blocks from before their size was pooled move now, as every node
+        // passes here anyway.
+        move_block_to_pool(node.entry);
+        return key_hash(node.entry.key(), hash_seed_);
+    });
 }
 
 void Table::maybe_grow() {
     if (buckets_.empty()) {
-        resize(kMinBuckets);
+        resize(chains::kMinBuckets);
     } else if (size_ >= buckets_.size() * kMaxKeysPerBucket) {
         resize(buckets_.size() * 2);
     }
 }
 
 void Table::maybe_shrink() {
-    // Shrink when under 1/8 full, like Redis, so a sparse table does not make
-    // random sampling and SCAN walk mostly empty buckets.
-    if (buckets_.size() > kMinBuckets && size_ * 8 < buckets_.size()) {
-        resize(std::max(kMinBuckets, std::bit_ceil(std::max<std::size_t>(size_, 1))));
-    }
+    if (const std::size_t count = chains::shrunk_count(size_, buckets_.size())) resize(count);
 }
 
 std::uint64_t Table::scan(std::uint64_t cursor, const std::function<void(const Entry&)>& visit) const {
-    if (buckets_.empty()) return 0;
-    const std::uint64_t mask = buckets_.size() - 1;
-    for (const Node* n = buckets_[cursor & mask].get(); n; n = n->next.get()) visit(n->entry);
-    return next_scan_cursor(cursor, mask);
+    return chains::scan(buckets_, cursor, [&](const Node& n) { visit(n.entry); });
 }
 
 Entry* Table::random_entry(std::mt19937_64& rng) {
     if (size_ == 0) return nullptr;
-    std::uniform_int_distribution<std::size_t> pick_bucket(0, buckets_.size() - 1);
-    Node* head = nullptr;
-    while (!head) head = buckets_[pick_bucket(rng)].get();
-    std::size_t chain = 0;
-    for (const Node* n = head; n; n = n->next.get()) ++chain;
-    std::size_t skip = std::uniform_int_distribution<std::size_t>(0, chain - 1)(rng);
-    Node* n = head;
-    while (skip--) n = n->next.get();
-    return &n->entry;
+    return &chains::random_node(buckets_, rng)->entry;
 }
 
 void Table::for_each(const std::function<void(const Entry&)>& visit) const {
-    for (const auto& head : buckets_) {
-        for (const Node* n = head.get(); n; n = n->next.get()) visit(n->entry);
-    }
+    chains::for_each(buckets_, [&](const Node& n) { visit(n.entry); });
 }
 
 void Table::for_each(const std::function<void(Entry&)>& visit) {
-    for (auto& head : buckets_) {
-        for (Node* n = head.get(); n; n = n->next.get()) visit(n->entry);
-    }
+    chains::for_each(buckets_, [&](Node& n) { visit(n.entry); });
 }
 
 void Table::clear() {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/chains.h"
 #include "storage/eviction_policy.h"
 #include "storage/key_hash.h"
 #include "storage/node_pool.h"
@@ -261,7 +262,7 @@ private:
     // Reallocates every node with or without links (the policy changed).
     void relink_nodes(bool with_links);
 
-    std::size_t index(std::uint64_t hash) const { return hash & (buckets_.size() - 1); }
+    std::size_t index(std::uint64_t hash) const { return chains::index(hash, buckets_.size()); }
     // Rehashes every node into `bucket_count` buckets, moving on the way
     // the hash blocks that were left in malloc until the pool took their
     // size (move_block_to_pool).

@@ -20,9 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "storage/chains.h"
 #include "storage/key_hash.h"
 #include "storage/memory.h"
-#include "storage/scan_cursor.h"
 
 namespace tierkv::storage {
 
@@ -77,7 +77,7 @@ public:
     bool insert(std::string_view key, V value = V()) {
         const std::uint64_t h = hash(key);
         if (find_node(key, h)) return false;
-        if (size_ >= buckets_.size()) resize(std::max<std::size_t>(kMinBuckets, buckets_.size() * 2));
+        if (size_ >= buckets_.size()) resize(std::max(chains::kMinBuckets, buckets_.size() * 2));
         auto node = std::make_unique<Node>();
         node->hash = h;
         node->key.assign(key);
@@ -109,9 +109,7 @@ public:
                 node_bytes_ -= node_bytes(n);
                 *link = std::move(n.next);
                 --size_;
-                if (buckets_.size() > kMinBuckets && size_ * 8 < buckets_.size()) {
-                    resize(std::max(kMinBuckets, std::bit_ceil(std::max<std::size_t>(size_, 1))));
-                }
+                if (const std::size_t count = chains::shrunk_count(size_, buckets_.size())) resize(count);
                 return true;
             }
         }
@@ -121,38 +119,23 @@ public:
     // Calls visit(key, value) for every element, in bucket order.
     template <class Visit>
     void for_each(Visit&& visit) const {
-        for (const auto& head : buckets_) {
-            for (const Node* n = head.get(); n; n = n->next.get()) visit(std::string_view(n->key), n->value);
-        }
+        chains::for_each(buckets_, [&](const Node& n) { visit(std::string_view(n.key), n.value); });
     }
 
     // Visits the bucket `cursor` points at; returns the next cursor, 0 at the end.
     template <class Visit>
     std::uint64_t scan(std::uint64_t cursor, Visit&& visit) const {
-        if (buckets_.empty()) return 0;
-        const std::uint64_t mask = buckets_.size() - 1;
-        for (const Node* n = buckets_[cursor & mask].get(); n; n = n->next.get()) {
-            visit(std::string_view(n->key), n->value);
-        }
-        return next_scan_cursor(cursor, mask);
+        return chains::scan(buckets_, cursor, [&](const Node& n) { visit(std::string_view(n.key), n.value); });
     }
 
-    // A random element (the dict must not be empty): a random non-empty
-    // bucket, then a random element of its chain.
+    // A random element (the dict must not be empty), see chains::random_node.
     std::pair<std::string_view, const V*> random(std::mt19937_64& rng) const {
-        std::uniform_int_distribution<std::size_t> pick(0, buckets_.size() - 1);
-        const Node* head = nullptr;
-        while (!head) head = buckets_[pick(rng)].get();
-        std::size_t chain = 0;
-        for (const Node* n = head; n; n = n->next.get()) ++chain;
-        std::size_t skip = std::uniform_int_distribution<std::size_t>(0, chain - 1)(rng);
-        const Node* n = head;
-        while (skip--) n = n->next.get();
+        const Node* n = chains::random_node(buckets_, rng);
         return {n->key, &n->value};
     }
 
     void reserve(std::size_t n) {
-        if (n > buckets_.size()) resize(std::bit_ceil(std::max(n, kMinBuckets)));
+        if (n > buckets_.size()) resize(std::bit_ceil(std::max(n, chains::kMinBuckets)));
     }
 
 private:
@@ -163,13 +146,11 @@ private:
         [[no_unique_address]] V value;
     };
 
-    static constexpr std::size_t kMinBuckets = 4;
-
     std::uint64_t hash(std::string_view key) const { return key_hash(key, seed_); }
     static std::size_t node_bytes(const Node& n) {
         return allocation_size(sizeof(Node)) + string_heap_bytes(n.key) + heap_bytes_of(n.value);
     }
-    std::size_t index(std::uint64_t h) const { return h & (buckets_.size() - 1); }
+    std::size_t index(std::uint64_t h) const { return chains::index(h, buckets_.size()); }
 
     Node* find_node(std::string_view key, std::uint64_t h) {
         if (size_ == 0) return nullptr;
@@ -181,15 +162,7 @@ private:
 
     void resize(std::size_t bucket_count) {
         std::vector<std::unique_ptr<Node>> old = std::exchange(buckets_, std::vector<std::unique_ptr<Node>>(bucket_count));
-        for (auto& head : old) {
-            while (head) {
-                std::unique_ptr<Node> node = std::move(head);
-                head = std::move(node->next);
-                auto& dest = buckets_[index(node->hash)];
-                node->next = std::move(dest);
-                dest = std::move(node);
-            }
-        }
+        chains::rehash(old, buckets_, [](const Node& node) { return node.hash; });
     }
 
     void copy_from(const Dict& other) {
