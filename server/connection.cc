@@ -1,33 +1,28 @@
+// A connection's life and its way in: reading (a large bulk argument straight
+// into the buffer its value keeps), parsing, the look-ahead prefetch of a
+// pipeline's keys, and running the commands. Replies and pub/sub messages
+// go out in connection_output.cc; the tier's waits are in connection_tier.cc,
+// blocked commands in connection_blocking.cc.
 #include "server/connection.h"
 
-#include <sys/sendfile.h>
-
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <span>
 
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/deferred.hpp>
-#include <asio/experimental/parallel_group.hpp>
 #include <spdlog/spdlog.h>
 
-#include "protocol/splice.h"
-#include "server/acl.h"
 #include "server/dispatcher.h"
 #include "server/server.h"
 #include "server/transactions.h"
 #include "storage/clock.h"
-#include "storage/value_pages.h"
 
 namespace tierkv::server {
 namespace {
 
 constexpr std::size_t kInitialInput = 16 * 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
-// Buffers grown past this by a large request or reply are given back once idle.
-constexpr std::size_t kKeepBuffer = 64 * 1024;
-// How long buffers larger than that are kept after they were last needed.
+// How long buffers larger than kKeepBuffer are kept after they were last needed.
 constexpr std::int64_t kKeepLargeBuffersMs = 2000;
 // Bulk arguments of these sizes that have not all arrived are read straight
 // into the buffer their value will share (no copy out of the input buffer).
@@ -42,11 +37,6 @@ constexpr std::size_t kDirectBulkMax = 64 * 1024 * 1024;
 // reading all that is left at once, and the mark cut wake-ups per SET from
 // 11-22 to 6-9.
 constexpr std::size_t kDirectReadChunk = 256 * 1024;
-// A referenced value at least this large that lies in storage::ValuePages
-// goes out with sendfile(): the socket takes references to its pages
-// instead of a copy of its bytes (smaller ones join the gather write).
-constexpr std::size_t kSendfileMin = 64 * 1024;
-
 }  // namespace
 
 void Connection::start(Server& server, ClientStream stream, std::shared_ptr<ClientSession> session) {
@@ -409,327 +399,6 @@ std::optional<Connection::InputState> Connection::after_command() {
     if (session_->blocked) return InputState::kWaitForMore;
     if (session_->close_after_reply) return InputState::kClose;
     return std::nullopt;
-}
-
-asio::awaitable<void> Connection::flush_output() {
-    if (session_->durable_seq_needed != 0) co_await wait_until_durable();
-    // Messages being written go first; write_pushes() stops after its batch.
-    while (push_writing_ && !closing_) {
-        flush_waiting_ = true;
-        write_done_.expires_at(asio::steady_timer::time_point::max());
-        co_await write_done_.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    }
-    flush_waiting_ = false;
-    if (closing_) co_return;
-    // Messages that arrived before these replies' commands ran precede them.
-    if (!push_out_.empty()) {
-        output_.insert(0, push_out_);
-        for (protocol::ReplyRef& ref : output_refs_) ref.offset += push_out_.size();
-        push_out_.clear();
-    }
-    if (output_.empty()) co_return;
-    if (output_.size() > kKeepBuffer) buffers_last_large_ms_ = session_->last_active_ms;
-    const std::size_t bytes = pending_output_bytes();
-    writing_ = true;
-    if (output_refs_.empty()) {
-        co_await asio::async_write(stream_, asio::buffer(output_), asio::use_awaitable);
-    } else {
-        co_await write_with_refs();
-    }
-    writing_ = false;
-    server_.stats().net_output_bytes.fetch_add(bytes, std::memory_order_relaxed);
-    output_.clear();
-    output_refs_.clear();  // releases the values the replies referenced
-    start_push_writer();  // messages that came during the write
-}
-
-asio::awaitable<void> Connection::write_with_refs() {
-    write_buffers_.clear();
-    protocol::for_each_piece(output_, output_refs_,
-                             [&](std::string_view piece) { write_buffers_.push_back(asio::buffer(piece)); });
-    storage::ValuePages* pages = stream_.is_tls() ? nullptr : storage::ValuePages::instance();
-    // Runs of buffers between the pieces that go by sendfile go out with
-    // one gather write each.
-    std::size_t run = 0;
-    for (std::size_t i = 0; pages && i < write_buffers_.size(); ++i) {
-        const asio::const_buffer& piece = write_buffers_[i];
-        if (piece.size() < kSendfileMin) continue;
-        // A reply that references a value marked it (SharedString::mark_sent).
-        const auto offset = pages->offset_of(static_cast<const char*>(piece.data()));
-        if (!offset) continue;
-        if (run < i) {
-            co_await asio::async_write(stream_, std::span(write_buffers_).subspan(run, i - run), asio::use_awaitable);
-        }
-        co_await send_file(*pages, *offset, piece.size());
-        run = i + 1;
-    }
-    if (run < write_buffers_.size()) {
-        co_await asio::async_write(stream_, std::span(write_buffers_).subspan(run), asio::use_awaitable);
-    }
-}
-
-asio::awaitable<void> Connection::send_file(const storage::ValuePages& pages, std::uint64_t offset,
-                                            std::size_t size) {
-    ClientStream::Socket& socket = stream_.socket();
-    socket.native_non_blocking(true);
-    auto position = static_cast<off_t>(offset);
-    while (size > 0) {
-        const ssize_t sent = ::sendfile(socket.native_handle(), pages.fd(), &position, size);
-        if (sent > 0) {
-            size -= static_cast<std::size_t>(sent);
-        } else if (sent < 0 && errno == EAGAIN) {
-            co_await socket.async_wait(asio::socket_base::wait_write, asio::use_awaitable);
-        } else if (sent < 0 && errno != EINTR) {
-            throw std::system_error(errno, std::system_category(), "sendfile");
-        } else if (sent == 0) {
-            throw std::system_error(EIO, std::system_category(), "sendfile: the value's pages ended early");
-        }
-    }
-}
-
-std::size_t Connection::pending_output_bytes() const {
-    std::size_t bytes = output_.size();
-    for (const protocol::ReplyRef& ref : output_refs_) bytes += ref.bytes.size();
-    return bytes;
-}
-
-void Connection::drop_output() {
-    output_ = std::string();
-    output_refs_.clear();
-}
-
-// ---- pub/sub messages -------------------------------------------------------------
-
-void Connection::deliver(const PublishedMessage& message, const std::string* pattern) {
-    if (closing_) return;
-    // Unsubscribed since the message was sent: Redis would not deliver it either.
-    if (pattern ? !session_->patterns.contains(*pattern) : !session_->channels.contains(message.channel)) return;
-    if (!may_receive(current_user(server_.acl(), *session_), message.channel, pattern)) {
-        // Its user lost the channel since SUBSCRIBE: Redis closes such clients.
-        spdlog::info("client {} ({}) closed: its user may no longer receive from '{}'", session_->id,
-                     session_->addr, message.channel);
-        close_soon();
-        return;
-    }
-    // Replies of commands run so far wait to be sent (the connection is
-    // reading keys from the tier): the message goes after them, as in Redis.
-    // Never into output_ while flush_output() is writing it.
-    std::string& out = !writing_ && !output_.empty() ? output_ : push_out_;
-    protocol::ReplyBuilder push(out, session_->resp.load(std::memory_order_relaxed));
-    push.push(pattern ? 4 : 3);
-    push.bulk(pattern ? "pmessage" : "message");
-    if (pattern) push.bulk(*pattern);
-    push.bulk(message.channel);
-    push.bulk(message.payload);
-    session_->output_buffer_bytes = push_out_.size() + push_inflight_ + pending_output_bytes();
-    if (over_output_limit()) {
-        spdlog::warn("client {} ({}) closed for overcoming of output buffer limits (pubsub)", session_->id,
-                     session_->addr);
-        push_out_ = std::string();
-        closing_ = true;
-        asio::error_code ec;
-        stream_.socket().cancel(ec);
-        block_timer_.cancel();
-        write_done_.cancel();
-        return;
-    }
-    if (!writing_ && &out == &push_out_) start_push_writer();
-}
-
-bool Connection::over_output_limit() {
-    // As Redis, a client with subscriptions is of the pubsub class.
-    const auto& limit = session_->subscriptions() > 0 ? server_.hot().pubsub_output : server_.hot().normal_output;
-    const auto pending = static_cast<std::int64_t>(push_out_.size() + push_inflight_ + pending_output_bytes());
-    const std::int64_t hard = limit.hard.load(std::memory_order_relaxed);
-    const std::int64_t soft = limit.soft.load(std::memory_order_relaxed);
-    if (hard > 0 && pending > hard) return true;
-    if (soft > 0 && pending > soft) {
-        const std::int64_t now = storage::unix_time_ms();
-        if (over_soft_limit_since_ms_ == 0) over_soft_limit_since_ms_ = now;
-        return now - over_soft_limit_since_ms_ >= limit.soft_seconds.load(std::memory_order_relaxed) * 1000;
-    }
-    over_soft_limit_since_ms_ = 0;
-    return false;
-}
-
-void Connection::start_push_writer() {
-    if (writing_ || closing_ || push_out_.empty()) return;
-    writing_ = push_writing_ = true;
-    asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->write_pushes(); },
-                   asio::detached);
-}
-
-asio::awaitable<void> Connection::write_pushes() {
-    std::string batch;
-    try {
-        while (!push_out_.empty() && !closing_ && !flush_waiting_) {
-            batch.swap(push_out_);
-            push_out_.clear();
-            push_inflight_ = batch.size();
-            co_await asio::async_write(stream_, asio::buffer(batch), asio::use_awaitable);
-            server_.stats().net_output_bytes.fetch_add(batch.size(), std::memory_order_relaxed);
-            push_inflight_ = 0;
-            batch.clear();
-            session_->output_buffer_bytes = push_out_.size();
-            if (batch.capacity() > kKeepBuffer) batch = std::string();
-        }
-    } catch (const std::system_error& e) {
-        spdlog::debug("client {}: {}", session_->id, e.what());
-        closing_ = true;
-        asio::error_code ec;
-        stream_.socket().cancel(ec);
-    }
-    push_inflight_ = 0;
-    writing_ = push_writing_ = false;
-    write_done_.cancel();
-}
-
-// ---- the tier ----------------------------------------------------------------------
-
-asio::awaitable<void> Connection::run_on_tier_pool() {
-    // This coroutine waits meanwhile, so the command has the connection's
-    // session and reply buffer to itself.
-    co_await asio::co_spawn(
-        server_.tier_pool(),
-        [this]() -> asio::awaitable<void> {
-            execute_command(server_, *session_, reply_, command_args_);
-            co_return;
-        },
-        asio::use_awaitable);
-}
-
-asio::awaitable<void> Connection::wait_for_tier_writer() {
-    storage::Tier* tier = server_.keyspace().tier();
-    asio::steady_timer timer(stream_.get_executor());
-    while (tier && tier->backlogged() && !tier->failing()) {
-        timer.expires_after(std::chrono::milliseconds(1));
-        co_await timer.async_wait(asio::use_awaitable);
-    }
-}
-
-asio::awaitable<void> Connection::wait_until_durable() {
-    // Durability always: the replies leave once the tier has synced the
-    // writes they acknowledge. The tier's writer commits many clients' writes
-    // in one sync, so a short poll costs little and keeps this loop free.
-    const std::uint64_t needed = std::exchange(session_->durable_seq_needed, 0);
-    storage::Tier* tier = server_.keyspace().tier();
-    if (!server_.syncs_every_write() || !tier) co_return;
-    asio::steady_timer timer(stream_.get_executor());
-    while (tier->durable_seq() < needed && !tier->failing()) {
-        timer.expires_after(std::chrono::microseconds(100));
-        co_await timer.async_wait(asio::use_awaitable);
-    }
-    if (tier->durable_seq() < needed) {
-        // The tier failed before these writes were synced: their replies
-        // must not say they were kept. Closing leaves the client knowing
-        // nothing was acknowledged.
-        spdlog::warn("client {}: closed, the tier failed before its writes were synced", session_->id);
-        drop_output();
-        closing_ = true;
-    }
-}
-
-void Connection::collect_keys_ahead(std::size_t from) {
-    // A pipeline of reads of cold keys costs one trip to the tier's threads,
-    // not one per command. Stops at the first command it cannot read whole.
-    constexpr std::size_t kLookahead = 256;
-    protocol::RequestParser ahead;
-    ahead.set_limits(parser_.limits());
-    for (std::size_t n = 0; n < kLookahead && from < input_end_; ++n) {
-        const std::string_view rest(input_.data() + from, input_end_ - from);
-        if (ahead.parse(rest) != protocol::ParseResult::kCommand) break;
-        if (!ahead.args().empty()) {
-            for (std::string& key : keys_in_tier(server_, *session_, ahead.args())) keys_to_load_.push_back(std::move(key));
-        }
-        from += ahead.command_size();
-    }
-}
-
-asio::awaitable<void> Connection::load_from_tier() {
-    const auto db = static_cast<std::size_t>(session_->db.load());
-    storage::Tier* tier = server_.keyspace().tier();
-    auto keys = std::move(keys_to_load_);
-    keys_to_load_.clear();
-    const std::int64_t now = storage::unix_time_ms();
-    auto records = co_await asio::co_spawn(
-        server_.tier_pool(),
-        [tier, db, &keys, now]() -> asio::awaitable<std::vector<std::optional<storage::TierRecord>>> {
-            std::vector<std::optional<storage::TierRecord>> out;
-            out.reserve(keys.size());
-            for (const std::string& key : keys) out.push_back(tier->read(db, key, now));
-            co_return out;
-        },
-        asio::use_awaitable);
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (records[i]) server_.keyspace().promote(db, keys[i], std::move(*records[i]), now);
-    }
-    ++tier_loads_for_command_;
-}
-
-// ---- blocked commands --------------------------------------------------------
-
-void Connection::on_wake() {
-    woken_ = true;
-    block_timer_.cancel();
-}
-
-asio::awaitable<bool> Connection::wait_while_blocked() {
-    session_->waiting_blocked = true;
-    const bool woken = co_await wait_for_wake_or_deadline();
-    session_->waiting_blocked = false;
-    session_->last_active_ms = storage::unix_time_ms();
-    co_return woken;
-}
-
-asio::awaitable<bool> Connection::wait_for_wake_or_deadline() {
-    namespace ex = asio::experimental;
-    BlockedClient& blocked = *session_->blocked;
-    for (;;) {
-        if (closing_) co_return false;
-        if (woken_) {
-            woken_ = false;
-            co_return true;
-        }
-        const std::int64_t now = storage::unix_time_ms();
-        if (blocked.deadline_ms != 0 && now >= blocked.deadline_ms) {
-            blocked.timed_out = true;
-            co_return true;
-        }
-        if (blocked.deadline_ms == 0) {
-            block_timer_.expires_at(asio::steady_timer::time_point::max());
-        } else {
-            block_timer_.expires_after(std::chrono::milliseconds(blocked.deadline_ms - now));
-        }
-        // A wake cancels the timer; input is read (through the stream: TLS
-        // may hold decrypted bytes the socket no longer has) and kept for
-        // later, and a closed connection ends the wait.
-        make_room_for_read();
-        const auto [order, timer_ec, read_ec, n] =
-            co_await ex::make_parallel_group(
-                block_timer_.async_wait(ex::deferred),
-                stream_.async_read_some(asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
-                                        ex::deferred))
-                .async_wait(ex::wait_for_one(), asio::use_awaitable);
-        // Bytes read count even when the timer won the race.
-        input_end_ += n;
-        server_.stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
-        if (order[0] == 1 && (read_ec || n == 0)) co_return false;
-        const auto limit = static_cast<std::size_t>(server_.hot().client_query_buffer_limit.load());
-        if (input_end_ - input_begin_ > limit) co_return false;
-    }
-}
-
-void Connection::rerun_blocked_command() {
-    const std::size_t before = output_.size();
-    execute_command(server_, *session_, reply_, blocked_views_);
-    // A blocked command replies nothing; any reply (-OOM too) ends the block.
-    if (session_->blocked && output_.size() != before) end_block();
-}
-
-void Connection::end_block() {
-    if (!session_->blocked) return;
-    server_.blocking().unblock(session_->blocked);
-    session_->blocked.reset();
 }
 
 }  // namespace tierkv::server

@@ -32,6 +32,9 @@ public:
     ~Connection();
 
 private:
+    // Buffers grown past this by a large request or reply are given back once idle.
+    static constexpr std::size_t kKeepBuffer = 64 * 1024;
+
     asio::awaitable<void> run();
     // TLS: the handshake before the first request; false if it failed.
     asio::awaitable<bool> handshake();
