@@ -128,25 +128,14 @@ class Compare:
                                  "--appendonly", "no", "--dir", self.workdir]
         return Server(name, argv, self.workdir, cpu)
 
-    def each_server(self, cpu, fn, threads=1):
-        """fn(server) for tierkv, then redis-server; returns {name: result}."""
-        results = {}
-        for name in ("tierkv", "redis"):
-            server = self.start(name, cpu, threads)
-            try:
-                results[name] = fn(server)
-            finally:
-                server.stop()
-        return results
-
-    def median_of_rounds(self, what, cpu, fn, threads=1):
-        """fn(server) -> {figure: value}, in --rounds rounds that alternate
-        between the servers (tierkv first in odd rounds, redis-server first in
-        even ones, so a drift of the machine's speed favours neither), each
-        on a freshly started server. Returns {name: {figure: median}}; every
-        round's figures go to stderr."""
-        rounds = {"tierkv": [], "redis": []}
-        for i in range(self.args.rounds):
+    def median_of_rounds(self, what, cpu, fn, threads=1, rounds=None):
+        """fn(server) -> {figure: value}, in `rounds` (default --rounds)
+        rounds that alternate between the servers (tierkv first in odd
+        rounds, redis-server first in even ones, so a drift of the machine's
+        speed favours neither), each on a freshly started server. Returns
+        {name: {figure: median}}; every round's figures go to stderr."""
+        results = {"tierkv": [], "redis": []}
+        for i in range(rounds or self.args.rounds):
             order = ("tierkv", "redis") if i % 2 == 0 else ("redis", "tierkv")
             for name in order:
                 server = self.start(name, cpu, threads)
@@ -154,11 +143,11 @@ class Compare:
                     figures = fn(server)
                 finally:
                     server.stop()
-                rounds[name].append(figures)
+                results[name].append(figures)
                 print("%s round %d %s: %s" % (what, i + 1, name,
                                               " ".join("%s=%s" % (k, fmt(v)) for k, v in sorted(figures.items()))),
                       file=sys.stderr)
-        return {name: {key: statistics.median(r[key] for r in rs) for key in rs[0]} for name, rs in rounds.items()}
+        return {name: {key: statistics.median(r[key] for r in rs) for key in rs[0]} for name, rs in results.items()}
 
     # ---- load generators ----
     def redis_benchmark(self, server, tests, pipeline, requests, clients=50, size=100, cpu="client"):
@@ -267,9 +256,11 @@ class Compare:
             return {"rss": server.rss_bytes() - rss_before,
                     "used": int(server.info("memory")["used_memory"]) - used_before}
 
-        s = self.each_server(self.server_cpu, lambda srv: run(srv, strings, keys))
-        h = self.each_server(self.server_cpu, lambda srv: run(srv, hash_cmds, hashes))
-        v = self.each_server(self.server_cpu, lambda srv: run(srv, varied, varied_keys))
+        # One round: memory per key does not drift with the machine's speed.
+        s = self.median_of_rounds("memory (strings)", self.server_cpu, lambda srv: run(srv, strings, keys), rounds=1)
+        h = self.median_of_rounds("memory (hashes)", self.server_cpu, lambda srv: run(srv, hash_cmds, hashes), rounds=1)
+        v = self.median_of_rounds("memory (varied)", self.server_cpu, lambda srv: run(srv, varied, varied_keys),
+                                  rounds=1)
         section = "5 memory"
         for what, res, count in (("string key", s, keys), ("hash of 10 fields", h, hashes),
                                  ("key, 10-300 B values", v, varied_keys)):
